@@ -1,0 +1,166 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/recap-dev/recap/config"
+)
+
+// Source produces entries. Run emits until its input is exhausted (in --once
+// mode, Env.Once) or ctx is cancelled. Emit blocks while the chunk buffer is full,
+// which is how backpressure reaches inputs.
+type Source interface {
+	Run(ctx context.Context, emit Emitter) error
+}
+
+// Emitter takes entries from a source into its chunk buffer. mark, if not nil,
+// is called once this entry and every entry emitted before it are durable in
+// JetStream; sources use it to checkpoint (feed seen-ids, file offsets). Marks
+// are called in emit order from one goroutine and should return quickly.
+type Emitter interface {
+	Emit(ctx context.Context, e *Entry, mark func()) error
+}
+
+// Stage transforms a chunk in place (enrich, tag). It must be deterministic:
+// a redelivered chunk has to come out the same.
+type Stage interface {
+	Process(ctx context.Context, c *Chunk) error
+}
+
+// Sink stores chunks. Write hands over a chunk; the sink calls done(nil) once its
+// entries are durable (fsynced file, acked peer) — possibly later, when a file
+// rolls — or done(err) when they could not be stored and must be redelivered.
+// Flush makes everything written so far durable and calls the pending dones.
+type Sink interface {
+	Write(ctx context.Context, c *Chunk, done func(error)) error
+	Flush(ctx context.Context) error
+	Close(ctx context.Context) error
+}
+
+// Env is what a component constructor gets: its configuration and the services
+// of the running pipeline. Constructors must not do I/O; they only parse and
+// check options, because `recap validate` builds every component without NATS.
+type Env struct {
+	Name    string
+	Type    string
+	Options config.Options
+	Config  *config.Config
+	Once    bool
+	Log     *slog.Logger
+	Report  *Reporter
+
+	// Set only when the pipeline really runs (nil while validating).
+	JS    jetstream.JetStream
+	State State
+}
+
+// Path resolves a path from the configuration against the config file's directory.
+func (e *Env) Path(p string) string { return e.Config.Path(p) }
+
+// Fail logs a component error and counts it under reason, for /metrics and the status page.
+func (e *Env) Fail(reason string, err error, args ...any) {
+	e.Report.Fail(e.Name, reason, err, args...)
+}
+
+// State is a small persistent key/value store for source checkpoints, backed by
+// a JetStream KV bucket so that state moves with the cluster. Get returns nil,
+// nil for a missing key. Keys are namespaced per component by the pipeline.
+type State interface {
+	Get(ctx context.Context, key string) ([]byte, error)
+	Put(ctx context.Context, key string, value []byte) error
+	Delete(ctx context.Context, key string) error
+}
+
+type (
+	SourceFactory func(*Env) (Source, error)
+	StageFactory  func(*Env) (Stage, error)
+	SinkFactory   func(*Env) (Sink, error)
+)
+
+var registry = struct {
+	sync.Mutex
+	sources map[string]SourceFactory
+	stages  map[string]StageFactory
+	sinks   map[string]SinkFactory
+}{
+	sources: map[string]SourceFactory{},
+	stages:  map[string]StageFactory{},
+	sinks:   map[string]SinkFactory{},
+}
+
+// RegisterSource makes a source type available to configurations; connectors
+// call it from init, so the pipeline knows none of them by name.
+func RegisterSource(typ string, f SourceFactory) { register(registry.sources, "source", typ, f) }
+
+// RegisterStage makes a stage type available to configurations.
+func RegisterStage(typ string, f StageFactory) { register(registry.stages, "stage", typ, f) }
+
+// RegisterSink makes a sink type available to configurations.
+func RegisterSink(typ string, f SinkFactory) { register(registry.sinks, "sink", typ, f) }
+
+func register[F any](m map[string]F, what, typ string, f F) {
+	registry.Lock()
+	defer registry.Unlock()
+	if _, dup := m[typ]; dup {
+		panic(fmt.Sprintf("pipeline: %s type %q registered twice", what, typ))
+	}
+	m[typ] = f
+}
+
+func lookupFactory[F any](m map[string]F, typ string) (F, []string, bool) {
+	registry.Lock()
+	defer registry.Unlock()
+	f, ok := m[typ]
+	var known []string
+	if !ok {
+		for k := range m {
+			known = append(known, k)
+		}
+		sort.Strings(known)
+	}
+	return f, known, ok
+}
+
+var tagInvalid = regexp.MustCompile(`[^a-z0-9_-]+`)
+
+// NormalizeTag turns a label into the tag form [a-z0-9][a-z0-9_-]*: lower case,
+// spaces and other characters become '-', leading '-'/'_' are dropped. It
+// returns "" when nothing usable is left. Tags end up in NATS subjects and
+// must never carry '.', '*', '>' or whitespace.
+func NormalizeTag(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if isTag(s) {
+		return s
+	}
+	s = tagInvalid.ReplaceAllString(s, "-")
+	s = strings.TrimLeft(s, "-_")
+	s = strings.TrimRight(s, "-")
+	if len(s) > 64 {
+		s = strings.TrimRight(s[:64], "-")
+	}
+	return s
+}
+
+func isTag(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case (c == '-' || c == '_') && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,326 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/recap-dev/recap/config"
+)
+
+// Options are how the CLI runs a pipeline.
+type Options struct {
+	Once bool // poll and read everything once, drain every stage and sink, return
+	Log  *slog.Logger
+}
+
+// Summary is what a run reports at the end (printed by `recap run --once`).
+type Summary struct {
+	Errors []string        // "component/reason: count"
+	Recent []ReportedError // the latest errors, naming failed feeds and files
+}
+
+// drainTimeout bounds how long a stopping daemon tries to publish buffered
+// chunks before it saves them to the disk tier instead.
+const drainTimeout = 10 * time.Second
+
+// graph is a configuration turned into components, before anything runs.
+type graph struct {
+	sources []builtSource
+	stages  []Stage
+	sinks   []builtSink
+}
+
+type builtSource struct {
+	env  *Env
+	src  Source
+	tags []string
+}
+
+type builtSink struct {
+	env  *Env
+	sink Sink
+}
+
+// Validate builds every component of cfg without starting anything, so that
+// component options are checked too. The error lists every problem found.
+func Validate(cfg *config.Config, log *slog.Logger) error {
+	_, err := build(cfg, Options{Log: log}, NewReporter(log))
+	return err
+}
+
+func build(cfg *config.Config, opts Options, rep *Reporter) (*graph, error) {
+	var errs config.Errors
+	collect := func(err error) {
+		var ce config.Errors
+		var one *config.Error
+		switch {
+		case errors.As(err, &ce):
+			errs = append(errs, ce...)
+		case errors.As(err, &one):
+			errs = append(errs, one)
+		default:
+			errs = append(errs, &config.Error{File: cfg.File, Msg: err.Error()})
+		}
+	}
+	newEnv := func(list string, i int, c config.Component) *Env {
+		name := c.Name
+		if name == "" {
+			name = fmt.Sprintf("%s-%d-%s", list, i, c.Type)
+		}
+		return &Env{Name: name, Type: c.Type, Options: c.Options, Config: cfg, Once: opts.Once,
+			Log: opts.Log.With("component", name), Report: rep}
+	}
+	unknown := func(list string, i int, c config.Component, known []string) {
+		errs = append(errs, &config.Error{File: cfg.File, Line: c.Options.Line(), Path: fmt.Sprintf("%s[%d].type", list, i),
+			Msg: fmt.Sprintf("unknown type %q (known: %v)", c.Type, known)})
+	}
+	g := &graph{}
+	for i, c := range cfg.Sources {
+		f, known, ok := lookupFactory(registry.sources, c.Type)
+		if !ok {
+			unknown("sources", i, c, known)
+			continue
+		}
+		env := newEnv("sources", i, c)
+		var tags []string
+		for _, t := range c.Tags {
+			if n := NormalizeTag(t); n != "" {
+				tags = append(tags, n)
+			} else {
+				errs = append(errs, &config.Error{File: cfg.File, Line: c.Options.Line(), Path: fmt.Sprintf("sources[%d].tags", i), Msg: fmt.Sprintf("%q is not usable as a tag", t)})
+			}
+		}
+		src, err := f(env)
+		if err != nil {
+			collect(err)
+			continue
+		}
+		g.sources = append(g.sources, builtSource{env, src, tags})
+	}
+	for i, c := range cfg.Stages {
+		f, known, ok := lookupFactory(registry.stages, c.Type)
+		if !ok {
+			unknown("stages", i, c, known)
+			continue
+		}
+		st, err := f(newEnv("stages", i, c))
+		if err != nil {
+			collect(err)
+			continue
+		}
+		g.stages = append(g.stages, st)
+	}
+	for i, c := range cfg.Sinks {
+		f, known, ok := lookupFactory(registry.sinks, c.Type)
+		if !ok {
+			unknown("sinks", i, c, known)
+			continue
+		}
+		env := newEnv("sinks", i, c)
+		s, err := f(env)
+		if err != nil {
+			collect(err)
+			continue
+		}
+		g.sinks = append(g.sinks, builtSink{env, s})
+	}
+	return g, errs.Err()
+}
+
+// Run is the whole of recap: build from config → start NATS → ensure streams →
+// start sink and stage consumers → run sources into chunk buffers → wait for the
+// end (ctx cancelled by a signal, or every input read once) → drain → stop.
+func Run(ctx context.Context, cfg *config.Config, opts Options) (*Summary, error) {
+	rep := NewReporter(opts.Log)
+	g, err := build(cfg, opts, rep)
+	if err != nil {
+		return nil, err
+	}
+	n, err := StartNATS(ctx, cfg, opts.Log)
+	if err != nil {
+		return nil, err
+	}
+	defer n.Close()
+	if err := n.EnsureStreams(ctx, cfg.NATS.Replicas); err != nil {
+		return nil, err
+	}
+	kv, err := n.StateStore(ctx, cfg.NATS.Replicas)
+	if err != nil {
+		return nil, err
+	}
+	stopHTTP, err := serveHTTP(cfg.HTTP.Listen, rep, n)
+	if err != nil {
+		return nil, err
+	}
+	defer stopHTTP()
+
+	// Consumers exist before the first publish: with interest retention a chunk
+	// published while no consumer exists would be dropped.
+	stages := &stageRunner{js: n.JS, stages: g.stages, report: rep, workers: max(1, runtime.GOMAXPROCS(0)),
+		deadDir: filepath.Join(cfg.Path(cfg.DataDir), "dead")}
+	if err := stages.consumer(ctx); err != nil {
+		return nil, fmt.Errorf("stage consumer: %w", err)
+	}
+	sinks := make([]*sinkRunner, len(g.sinks))
+	for i, s := range g.sinks {
+		s.env.JS = n.JS
+		sinks[i] = &sinkRunner{name: s.env.Name, js: n.JS, sink: s.sink, report: rep}
+		if err := sinks[i].consumer(ctx); err != nil {
+			return nil, fmt.Errorf("sink %s consumer: %w", s.env.Name, err)
+		}
+	}
+
+	// Workers (stages, sinks) outlive the sources so they can drain after them.
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	var workers sync.WaitGroup
+	workers.Go(func() { stages.run(workCtx) })
+	for _, s := range sinks {
+		workers.Go(func() { s.run(workCtx) })
+	}
+
+	buffers, err := startSources(workCtx, g.sources, cfg, n, kv, rep)
+	if err != nil {
+		return nil, err
+	}
+	var sourcesDone sync.WaitGroup
+	for i, s := range g.sources {
+		sourcesDone.Go(func() { runSource(ctx, s, buffers[i], opts.Once) })
+	}
+
+	if opts.Once {
+		err = drainOnce(ctx, &sourcesDone, buffers, stages, sinks)
+	}
+	if !opts.Once || ctx.Err() != nil {
+		sourcesDone.Wait() // sources return when ctx is cancelled by a signal
+		err = errors.Join(err, stopDaemon(buffers, sinks))
+	}
+	stopWork()
+	workers.Wait()
+	for _, s := range g.sinks {
+		if cerr := s.sink.Close(context.WithoutCancel(ctx)); cerr != nil {
+			rep.Fail(s.env.Name, "close", cerr)
+		}
+	}
+	return &Summary{Errors: rep.Summary(), Recent: rep.Recent()}, err
+}
+
+func startSources(workCtx context.Context, sources []builtSource, cfg *config.Config, n *NATS, kv jetstream.KeyValue, rep *Reporter) ([]*Buffer, error) {
+	chunkBytes := int(cfg.Buffer.ChunkBytes)
+	// An external server may allow less than the configured chunk; leave room for headers.
+	if limit := int(n.Conn.MaxPayload()) - 64<<10; chunkBytes > limit {
+		rep.log.Warn("buffer.chunk_bytes exceeds the NATS server's max_payload; using the server's limit", "chunk_bytes", chunkBytes, "limit", limit)
+		chunkBytes = limit
+	}
+	buffers := make([]*Buffer, len(sources))
+	for i, s := range sources {
+		s.env.JS = n.JS
+		s.env.State = kvState{kv: kv, prefix: "source." + s.env.Name + "."}
+		b, err := NewBuffer(s.env, s.tags, BufferConfig{
+			ChunkBytes:    chunkBytes,
+			FlushInterval: cfg.Buffer.FlushInterval.D(),
+			MemLimit:      int64(cfg.Buffer.MemLimit),
+			DiskLimit:     int64(cfg.Buffer.DiskLimit),
+			Dir:           filepath.Join(cfg.Path(cfg.DataDir), "buffer", s.env.Name),
+			Window:        4,
+			PublishWait:   30 * time.Second,
+		}, jsPublisher{js: n.JS, wait: 30 * time.Second})
+		if err != nil {
+			return nil, err
+		}
+		b.Start(workCtx)
+		buffers[i] = b
+	}
+	return buffers, nil
+}
+
+// runSource runs one source; in daemon mode a source that fails is restarted
+// with backoff, so one broken input never stops the others.
+func runSource(ctx context.Context, s builtSource, b *Buffer, once bool) {
+	backoff := Backoff{Min: time.Second, Max: time.Minute}
+	for {
+		err := s.src.Run(ctx, b)
+		if err == nil || ctx.Err() != nil || errors.Is(err, errStopped) {
+			return
+		}
+		s.env.Fail("source", fmt.Errorf("source %s stopped: %w", s.env.Name, err))
+		if once || !backoff.Wait(ctx) {
+			return
+		}
+	}
+}
+
+// drainOnce waits for the sources to finish, then for every chunk to pass
+// through the stages and be made durable by every sink.
+func drainOnce(ctx context.Context, sourcesDone *sync.WaitGroup, buffers []*Buffer, stages *stageRunner, sinks []*sinkRunner) error {
+	sourcesDone.Wait()
+	for _, b := range buffers {
+		if err := b.Drain(ctx); err != nil {
+			return err
+		}
+		b.Stop()
+	}
+	if err := waitFor(ctx, stages.drained); err != nil {
+		return fmt.Errorf("waiting for the stages: %w", err)
+	}
+	for _, s := range sinks {
+		if err := waitFor(ctx, s.caughtUp); err != nil {
+			return fmt.Errorf("waiting for sink %s: %w", s.name, err)
+		}
+		if err := s.sink.Flush(ctx); err != nil {
+			return fmt.Errorf("sink %s: %w", s.name, err)
+		}
+		if err := waitFor(ctx, func(context.Context) (bool, error) { return s.idle(), nil }); err != nil {
+			return fmt.Errorf("sink %s: %w", s.name, err)
+		}
+	}
+	return nil
+}
+
+// stopDaemon is the SIGTERM path: the sources have stopped; publish what is
+// buffered (for a while), save the rest to disk, and make the sinks durable.
+func stopDaemon(buffers []*Buffer, sinks []*sinkRunner) error {
+	ctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+	defer cancel()
+	for _, b := range buffers {
+		b.Drain(ctx) // what is not published in time goes to disk in Stop
+		b.Stop()
+	}
+	flushCtx, cancelFlush := context.WithTimeout(context.Background(), time.Minute)
+	defer cancelFlush()
+	var errs []error
+	for _, s := range sinks {
+		if err := s.sink.Flush(flushCtx); err != nil {
+			errs = append(errs, fmt.Errorf("sink %s: %w", s.name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// waitFor polls cond until it holds or ctx ends.
+func waitFor(ctx context.Context, cond func(context.Context) (bool, error)) error {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		ok, err := cond(ctx)
+		if err == nil && ok {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			if err != nil {
+				return fmt.Errorf("%w (last error: %v)", ctx.Err(), err)
+			}
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,315 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// jsPublisher stores chunks with JetStream's async publish, so a buffer can keep
+// several chunks in flight (one synchronous round trip per chunk would cap throughput).
+type jsPublisher struct {
+	js   jetstream.JetStream
+	wait time.Duration
+}
+
+func (p jsPublisher) PublishChunk(subject, id string, data []byte) <-chan error {
+	res := make(chan error, 1)
+	msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{jetstream.MsgIDHeader: []string{id}}}
+	paf, err := p.js.PublishMsgAsync(msg)
+	if err != nil {
+		res <- err
+		return res
+	}
+	go func() {
+		t := time.NewTimer(p.wait)
+		defer t.Stop()
+		select {
+		case <-paf.Ok():
+			res <- nil
+		case err := <-paf.Err():
+			res <- err
+		case <-t.C:
+			res <- fmt.Errorf("no acknowledgement from JetStream within %s", p.wait)
+		}
+	}()
+	return res
+}
+
+// Consumer settings. AckWait is generous and sinks also send in-progress acks, so
+// a slow file roll never triggers a redelivery; MaxDeliver is unlimited because
+// a chunk must never be dropped by NATS — poison chunks are parked by us instead.
+const (
+	stageConsumer     = "recap-stages"
+	sinkConsumerPfx   = "recap-sink-"
+	consumerAckWait   = 2 * time.Minute
+	stageFetchBatch   = 8
+	sinkFetchBatch    = 16
+	sinkMaxAckPending = 20000
+	maxStageAttempts  = 10
+)
+
+// stageRunner is the durable pull consumer on RECAP_RAW that runs the stage
+// chain and publishes to RECAP_ENTRIES. It acks its input only after JetStream
+// acked the output; the output id derives from the input's, so a redelivered
+// chunk that was already published is dropped as a duplicate.
+type stageRunner struct {
+	js      jetstream.JetStream
+	stages  []Stage
+	report  *Reporter
+	deadDir string
+	workers int
+	cons    jetstream.Consumer
+}
+
+func (r *stageRunner) consumer(ctx context.Context) error {
+	c, err := r.js.CreateOrUpdateConsumer(ctx, StreamRaw, jetstream.ConsumerConfig{
+		Durable:       stageConsumer,
+		Description:   "recap stages: enrich and tag chunks from RECAP_RAW into RECAP_ENTRIES",
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       consumerAckWait,
+		MaxDeliver:    -1,
+		MaxAckPending: r.workers * stageFetchBatch * 4,
+		FilterSubject: SubjectRaw + ".>",
+	})
+	r.cons = c
+	return err
+}
+
+func (r *stageRunner) run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for range r.workers {
+		wg.Go(func() { r.work(ctx) })
+	}
+	wg.Wait()
+}
+
+func (r *stageRunner) work(ctx context.Context) {
+	backoff := Backoff{Min: 100 * time.Millisecond, Max: 5 * time.Second}
+	var buf []byte
+	type out struct {
+		in  jetstream.Msg
+		res jetstream.PubAckFuture
+		err error
+	}
+	for ctx.Err() == nil {
+		batch, err := r.cons.Fetch(stageFetchBatch, jetstream.FetchMaxWait(time.Second))
+		if err != nil {
+			if ctx.Err() == nil {
+				r.report.Fail("stages", "fetch", err)
+				backoff.Wait(ctx)
+			}
+			continue
+		}
+		var outs []out
+		for msg := range batch.Messages() {
+			o := out{in: msg}
+			var data []byte
+			var subject string
+			data, subject, o.err = r.process(ctx, msg, buf)
+			if o.err == nil && data != nil {
+				pub := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{jetstream.MsgIDHeader: []string{"e-" + msg.Headers().Get(jetstream.MsgIDHeader)}}}
+				o.res, o.err = r.js.PublishMsgAsync(pub)
+			}
+			outs = append(outs, o)
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
+			r.report.Fail("stages", "fetch", err)
+		}
+		for _, o := range outs {
+			if o.err == nil && o.res != nil {
+				select {
+				case <-o.res.Ok():
+				case o.err = <-o.res.Err():
+				case <-time.After(30 * time.Second):
+					o.err = errors.New("no acknowledgement from JetStream within 30s")
+				}
+			}
+			if o.err != nil {
+				r.report.Fail("stages", "publish", o.err)
+				o.in.NakWithDelay(backoff.Next())
+				continue
+			}
+			backoff.Reset()
+			o.in.Ack()
+		}
+	}
+}
+
+// process decodes, transforms and re-encodes one chunk. A chunk that cannot be
+// decoded, or that fails maxStageAttempts times, is parked under data_dir/dead
+// and terminated: reported, kept for inspection, never redelivered forever.
+// A nil result with nil error means the message was parked.
+func (r *stageRunner) process(ctx context.Context, msg jetstream.Msg, buf []byte) ([]byte, string, error) {
+	var c Chunk
+	if err := DecodeChunk(msg.Data(), &c); err != nil {
+		r.park(msg, err)
+		return nil, "", nil
+	}
+	c.ID = msg.Headers().Get(jetstream.MsgIDHeader)
+	for _, s := range r.stages {
+		if err := s.Process(ctx, &c); err != nil {
+			if md, mdErr := msg.Metadata(); mdErr == nil && md.NumDelivered >= maxStageAttempts {
+				r.park(msg, err)
+				return nil, "", nil
+			}
+			return nil, "", err
+		}
+	}
+	r.report.Staged.Add(float64(len(c.Entries)))
+	return EncodeChunk(&c, buf), SubjectEntry + "." + c.Kind + "." + c.Source, nil
+}
+
+func (r *stageRunner) park(msg jetstream.Msg, cause error) {
+	name := "raw-" + strings.NewReplacer("/", "_", "\\", "_", "..", "_").Replace(msg.Headers().Get(jetstream.MsgIDHeader))
+	if md, err := msg.Metadata(); err == nil {
+		name = fmt.Sprintf("raw-%d", md.Sequence.Stream)
+	}
+	path := filepath.Join(r.deadDir, name+".chunk")
+	err := os.MkdirAll(r.deadDir, 0o750)
+	if err == nil {
+		err = os.WriteFile(path, msg.Data(), 0o640)
+	}
+	if err != nil {
+		r.report.Fail("stages", "poison_chunk", fmt.Errorf("%v; could not park it: %w — left in RECAP_RAW", cause, err))
+		msg.NakWithDelay(time.Minute)
+		return
+	}
+	r.report.Fail("stages", "poison_chunk", fmt.Errorf("chunk %s parked at %s: %w", msg.Headers().Get(jetstream.MsgIDHeader), path, cause))
+	msg.Term()
+}
+
+// drained reports whether every chunk in RECAP_RAW has been through the stages.
+func (r *stageRunner) drained(ctx context.Context) (bool, error) {
+	info, err := r.cons.Info(ctx)
+	if err != nil {
+		return false, err
+	}
+	return info.NumPending == 0 && info.NumAckPending == 0, nil
+}
+
+// sinkRunner feeds one sink from its own durable consumer on RECAP_ENTRIES and
+// acks each chunk when the sink says it is durable.
+type sinkRunner struct {
+	name   string
+	js     jetstream.JetStream
+	sink   Sink
+	report *Reporter
+	cons   jetstream.Consumer
+
+	mu      sync.Mutex
+	pending map[jetstream.Msg]struct{} // handed to the sink, not yet durable
+}
+
+func (r *sinkRunner) consumer(ctx context.Context) error {
+	c, err := r.js.CreateOrUpdateConsumer(ctx, StreamEntries, jetstream.ConsumerConfig{
+		Durable:       sinkConsumerPfx + r.name,
+		Description:   "recap sink " + r.name,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       consumerAckWait,
+		MaxDeliver:    -1,
+		MaxAckPending: sinkMaxAckPending,
+		FilterSubject: SubjectEntry + ".>",
+	})
+	r.cons = c
+	r.pending = map[jetstream.Msg]struct{}{}
+	return err
+}
+
+func (r *sinkRunner) run(ctx context.Context) {
+	go r.keepAlive(ctx)
+	backoff := Backoff{Min: 100 * time.Millisecond, Max: 5 * time.Second}
+	for ctx.Err() == nil {
+		batch, err := r.cons.Fetch(sinkFetchBatch, jetstream.FetchMaxWait(time.Second))
+		if err != nil {
+			if ctx.Err() == nil {
+				r.report.Fail(r.name, "fetch", err)
+				backoff.Wait(ctx)
+			}
+			continue
+		}
+		for msg := range batch.Messages() {
+			r.write(ctx, msg)
+		}
+	}
+}
+
+func (r *sinkRunner) write(ctx context.Context, msg jetstream.Msg) {
+	var c Chunk
+	if err := DecodeChunk(msg.Data(), &c); err != nil {
+		// Stages only publish chunks they encoded; this is a foreign message.
+		r.report.Fail(r.name, "poison_chunk", fmt.Errorf("undecodable message on %s terminated: %w", msg.Subject(), err))
+		msg.Term()
+		return
+	}
+	c.ID = msg.Headers().Get(jetstream.MsgIDHeader)
+	if md, err := msg.Metadata(); err == nil {
+		c.Seq = md.Sequence.Stream
+	}
+	r.mu.Lock()
+	r.pending[msg] = struct{}{}
+	r.mu.Unlock()
+	done := func(err error) {
+		r.mu.Lock()
+		delete(r.pending, msg)
+		r.mu.Unlock()
+		if err != nil {
+			msg.NakWithDelay(2 * time.Second)
+			return
+		}
+		msg.Ack()
+	}
+	if err := r.sink.Write(ctx, &c, done); err != nil {
+		r.report.Fail(r.name, "write", err)
+	}
+}
+
+// keepAlive tells JetStream the sink is still working on chunks held for an
+// open file, so they are not redelivered to another worker meanwhile.
+func (r *sinkRunner) keepAlive(ctx context.Context) {
+	t := time.NewTicker(consumerAckWait / 4)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			r.mu.Lock()
+			msgs := make([]jetstream.Msg, 0, len(r.pending))
+			for m := range r.pending {
+				msgs = append(msgs, m)
+			}
+			r.mu.Unlock()
+			for _, m := range msgs {
+				m.InProgress()
+			}
+		}
+	}
+}
+
+// caughtUp reports whether the sink holds every chunk not yet acked, i.e. a
+// Flush now would make the whole stream durable.
+func (r *sinkRunner) caughtUp(ctx context.Context) (bool, error) {
+	info, err := r.cons.Info(ctx)
+	if err != nil {
+		return false, err
+	}
+	r.mu.Lock()
+	held := len(r.pending)
+	r.mu.Unlock()
+	return info.NumPending == 0 && info.NumAckPending == held, nil
+}
+
+func (r *sinkRunner) idle() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.pending) == 0
+}
