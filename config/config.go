@@ -86,7 +86,9 @@ func Default() Config {
 const MaxConfigBytes = 4 << 20
 
 // Load reads, expands and validates a configuration file. On failure the error
-// is an Errors value listing every problem found.
+// is an Errors value listing every problem found; the configuration is still
+// returned when the file was readable YAML, so that callers can go on to check
+// its components and report their problems in the same run.
 func Load(path string) (*Config, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -117,7 +119,9 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Parse decodes configuration text; file names it in error messages and anchors relative paths.
+// Parse decodes configuration text; file names it in error messages and anchors
+// relative paths. Like Load, it returns the configuration along with its errors
+// whenever the text was YAML.
 func Parse(file string, data []byte) (*Config, error) {
 	cfg := Default()
 	cfg.File = file
@@ -132,10 +136,7 @@ func Parse(file string, data []byte) (*Config, error) {
 	}
 	d.decode(doc.Content[0], reflect.ValueOf(&cfg).Elem(), "")
 	cfg.validate(d, doc.Content[0])
-	if err := d.errs.Err(); err != nil {
-		return nil, err
-	}
-	return &cfg, nil
+	return &cfg, d.errs.Err()
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)

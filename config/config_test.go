@@ -179,3 +179,17 @@ func TestOptionsErrorfFollowsListIndexes(t *testing.T) {
 		t.Errorf("a missing key should point at its mapping (line 3), got %d", e.Line)
 	}
 }
+
+func TestRequiredMeansPresentAndNotEmpty(t *testing.T) {
+	var opts struct {
+		Path  string   `yaml:"path,required"`
+		Paths []string `yaml:"paths,required"`
+	}
+	o, _ := NewOptions("recap.yaml", "sinks[0]", "path: ''\npaths: []\n")
+	err := o.Decode(&opts)
+	for _, want := range []string{"recap.yaml:1:7: sinks[0].path: must not be empty", "recap.yaml:2:8: sinks[0].paths: must not be empty"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("want %q in %v", want, err)
+		}
+	}
+}

@@ -202,8 +202,12 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		d.decode(val, v.FieldByIndex(f.index), p)
 	}
 	for _, f := range fields {
-		if f.required && !seen[f.key] {
+		switch {
+		case !f.required:
+		case !seen[f.key]:
 			d.errorf(n, joinPath(path, f.key), "required key is missing")
+		case v.FieldByIndex(f.index).IsZero() || v.FieldByIndex(f.index).Kind() == reflect.Slice && v.FieldByIndex(f.index).Len() == 0:
+			d.errorf(lookup(n, f.key), joinPath(path, f.key), "must not be empty")
 		}
 	}
 }

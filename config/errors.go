@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -42,6 +43,24 @@ func (es Errors) Error() string {
 		lines[i] = e.Error()
 	}
 	return strings.Join(lines, "\n")
+}
+
+// ErrorsOf lists the problems in err: the Errors it is or wraps, else err as
+// one Error. Constructors use it to go on checking after a decode error, so
+// that one run reports everything.
+func ErrorsOf(err error) Errors {
+	if err == nil {
+		return nil
+	}
+	var es Errors
+	if errors.As(err, &es) {
+		return es
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return Errors{e}
+	}
+	return Errors{{Msg: err.Error()}}
 }
 
 // Err returns nil when es is empty, so callers can return it as an error.
