@@ -233,7 +233,7 @@ func (b *Buffer) seal() {
 	if b.enc.Count() == 0 {
 		return
 	}
-	data := append([]byte(nil), b.enc.Bytes()...)
+	data := CompressChunk(nil, b.enc.Bytes())
 	sum := sha256.Sum256(b.openIDs)
 	c := &sealedChunk{
 		subject: SubjectRaw + "." + b.openKind + "." + b.source,

@@ -2,13 +2,14 @@ package pipeline
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -80,12 +81,21 @@ func testBufferConfig(dir string) BufferConfig {
 func emitN(t *testing.T, ctx context.Context, b *Buffer, from, n int, marks *atomic.Int64) {
 	t.Helper()
 	for i := from; i < from+n; i++ {
-		e := &Entry{ID: fmt.Sprintf("e%06d", i), Kind: KindLog, Text: fmt.Sprintf("%06d %s", i, strings.Repeat("x", 100))}
+		e := &Entry{ID: fmt.Sprintf("e%06d", i), Kind: KindLog, Text: noise(i)}
 		mark := func() { marks.Store(int64(i)) }
 		if err := b.Emit(ctx, e, mark); err != nil {
 			t.Fatalf("emit %d: %v", i, err)
 		}
 	}
+}
+
+// noise is about 130 bytes of text that does not compress, so chunk sizes
+// stay predictable through compression.
+func noise(i int) string {
+	sum := sha256.Sum256([]byte(fmt.Sprint(i)))
+	s := hex.EncodeToString(sum[:])
+	sum = sha256.Sum256(sum[:])
+	return fmt.Sprintf("%06d %s%s", i, s, hex.EncodeToString(sum[:]))
 }
 
 func wantIDs(t *testing.T, got []string, n int) {
@@ -154,7 +164,7 @@ func TestBufferOutageSpillsToDiskPausesAndResumes(t *testing.T) {
 	emitted := make(chan int, 1)
 	go func() {
 		for i := 0; i < 2000; i++ {
-			e := &Entry{ID: fmt.Sprintf("e%06d", i), Kind: KindLog, Text: fmt.Sprintf("%06d %s", i, strings.Repeat("x", 100))}
+			e := &Entry{ID: fmt.Sprintf("e%06d", i), Kind: KindLog, Text: noise(i)}
 			if err := b.Emit(ctx, e, func() { marks.Store(int64(i)) }); err != nil {
 				t.Error(err)
 				return

@@ -43,6 +43,26 @@ func TestChunkRoundTrip(t *testing.T) {
 	}
 }
 
+func TestCompressedChunkRoundTrip(t *testing.T) {
+	in := &Chunk{Kind: KindLog, Source: "app", Entries: logEntries(500)}
+	raw := EncodeChunk(in, nil)
+	wire := CompressChunk(nil, raw)
+	if len(wire) >= len(raw)/2 {
+		t.Errorf("log chunk compressed only from %d to %d bytes", len(raw), len(wire))
+	}
+	var out Chunk
+	if err := DecodeChunk(wire, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(in.Entries, out.Entries) {
+		t.Error("entries changed through compression")
+	}
+	bomb := append([]byte(compressedMagic), 0xff, 0xff, 0xff, 0xff, 0x0f) // claims 4 GiB
+	if err := DecodeChunk(bomb, &out); !errors.Is(err, ErrCorruptChunk) {
+		t.Errorf("oversized claim: %v", err)
+	}
+}
+
 func TestChunkRepeatedFieldsAreCheap(t *testing.T) {
 	enc := NewChunkEncoder(KindLog, "app", 1<<16)
 	e := Entry{ID: "x", Origin: "/var/log/app/very/long/path/to/the/service.log", Level: "info", Text: "ok"}
@@ -77,6 +97,7 @@ func TestDecodeRejectsCorruptChunks(t *testing.T) {
 func FuzzDecodeChunk(f *testing.F) {
 	f.Add(EncodeChunk(&Chunk{Kind: KindFeedItem, Source: "recaps", Entries: sampleEntries()}, nil))
 	f.Add([]byte(chunkMagic))
+	f.Add(CompressChunk(nil, EncodeChunk(&Chunk{Kind: KindLog, Source: "app", Entries: logEntries(3)}, nil)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var c Chunk
 		if err := DecodeChunk(data, &c); err != nil {
@@ -131,9 +152,9 @@ func BenchmarkChunkDecode(b *testing.B) {
 
 func logEntries(n int) []Entry {
 	out := make([]Entry, n)
-	now := time.Now().UTC()
+	now := time.Now().UTC().Truncate(time.Microsecond)
 	for i := range out {
-		out[i] = Entry{ID: StableID("app", "/var/log/app.log", fmt.Sprint(i*270)), Kind: KindLog, Origin: "/var/log/app.log",
+		out[i] = Entry{ID: StableID("app", "/var/log/app.log", fmt.Sprint(i*270)), Kind: KindLog, Source: "app", Origin: "/var/log/app.log",
 			Published: now, Ingested: now, Level: "info", Words: 9,
 			Text:  fmt.Sprintf("request served path=/api/v1/items/%d status=200 duration=12ms", i),
 			Attrs: []Attr{{"service", "checkout"}, {"seq", fmt.Sprint(i)}}}

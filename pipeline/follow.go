@@ -61,6 +61,9 @@ func DialForTail(url string, cfg *config.Config) (*nats.Conn, error) {
 // carrying several of the tags is printed once. It returns nil when ctx ends or
 // the output is closed (e.g. `recap tail … | head`).
 func Follow(ctx context.Context, nc *nats.Conn, opts FollowOptions, out io.Writer) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cancelWhenClosed(ctx, out, cancel)
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sort"
 	"strings"
 	"time"
@@ -25,6 +26,10 @@ func serveHTTP(addr string, rep *Reporter, n *NATS) (func(), error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(rep.Registry(), promhttp.HandlerOpts{}))
+	// Profiles for `go tool pprof`; the listener is loopback unless configured otherwise.
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		if !n.Conn.IsConnected() {
 			http.Error(w, "NATS disconnected", http.StatusServiceUnavailable)

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -49,25 +51,30 @@ type builtSink struct {
 	sink Sink
 }
 
-// Validate builds every component of cfg without starting anything, so that
-// component options are checked too. The error lists every problem found.
-func Validate(cfg *config.Config, log *slog.Logger) error {
-	_, err := build(cfg, Options{Log: log}, NewReporter(log))
-	return err
+// LoadConfig reads a configuration file and checks it whole: its structure
+// and every component's options, by building the components without starting
+// anything. The error lists every problem found, as config.Errors.
+func LoadConfig(file string) (*config.Config, error) {
+	cfg, err := config.Load(file)
+	if cfg == nil {
+		return nil, err
+	}
+	log := slog.New(slog.DiscardHandler)
+	_, berr := build(cfg, Options{Log: log}, NewReporter(log))
+	if all := append(config.ErrorsOf(err), config.ErrorsOf(berr)...); len(all) > 0 {
+		return nil, all
+	}
+	return cfg, nil
 }
 
 func build(cfg *config.Config, opts Options, rep *Reporter) (*graph, error) {
 	var errs config.Errors
 	collect := func(err error) {
-		var ce config.Errors
-		var one *config.Error
-		switch {
-		case errors.As(err, &ce):
-			errs = append(errs, ce...)
-		case errors.As(err, &one):
-			errs = append(errs, one)
-		default:
-			errs = append(errs, &config.Error{File: cfg.File, Msg: err.Error()})
+		for _, e := range config.ErrorsOf(err) {
+			if e.File == "" {
+				e.File = cfg.File
+			}
+			errs = append(errs, e)
 		}
 	}
 	newEnv := func(list string, i int, c config.Component) *Env {
@@ -84,6 +91,9 @@ func build(cfg *config.Config, opts Options, rep *Reporter) (*graph, error) {
 	}
 	g := &graph{}
 	for i, c := range cfg.Sources {
+		if c.Type == "" {
+			continue // reported by config
+		}
 		f, known, ok := lookupFactory(registry.sources, c.Type)
 		if !ok {
 			unknown("sources", i, c, known)
@@ -106,6 +116,9 @@ func build(cfg *config.Config, opts Options, rep *Reporter) (*graph, error) {
 		g.sources = append(g.sources, builtSource{env, src, tags})
 	}
 	for i, c := range cfg.Stages {
+		if c.Type == "" {
+			continue
+		}
 		f, known, ok := lookupFactory(registry.stages, c.Type)
 		if !ok {
 			unknown("stages", i, c, known)
@@ -119,6 +132,9 @@ func build(cfg *config.Config, opts Options, rep *Reporter) (*graph, error) {
 		g.stages = append(g.stages, st)
 	}
 	for i, c := range cfg.Sinks {
+		if c.Type == "" {
+			continue
+		}
 		f, known, ok := lookupFactory(registry.sinks, c.Type)
 		if !ok {
 			unknown("sinks", i, c, known)
@@ -139,6 +155,7 @@ func build(cfg *config.Config, opts Options, rep *Reporter) (*graph, error) {
 // start sink and stage consumers → run sources into chunk buffers → wait for the
 // end (ctx cancelled by a signal, or every input read once) → drain → stop.
 func Run(ctx context.Context, cfg *config.Config, opts Options) (*Summary, error) {
+	limitMemory(cfg, opts.Log)
 	rep := NewReporter(opts.Log)
 	g, err := build(cfg, opts, rep)
 	if err != nil {
@@ -240,6 +257,23 @@ func startSources(workCtx context.Context, sources []builtSource, cfg *config.Co
 		buffers[i] = b
 	}
 	return buffers, nil
+}
+
+// baseMemory is what recap needs besides its chunk buffers: NATS server caches,
+// client buffers, open Parquet row groups and the dedup sets.
+const baseMemory = 128 << 20
+
+// limitMemory sets a soft memory limit sized from the configuration (unless
+// GOMEMLIMIT is set), so the garbage collector works to keep recap near
+// what it needs instead of letting the heap grow to twice the live data. It
+// is soft: a heavier load still gets memory, at the cost of more GC.
+func limitMemory(cfg *config.Config, log *slog.Logger) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	limit := baseMemory + int64(len(cfg.Sources))*int64(cfg.Buffer.MemLimit)
+	debug.SetMemoryLimit(limit)
+	log.Debug("soft memory limit set", "bytes", limit)
 }
 
 // runSource runs one source; in daemon mode a source that fails is restarted

@@ -50,7 +50,7 @@ func (p jsPublisher) PublishChunk(subject, id string, data []byte) <-chan error 
 const (
 	stageConsumer     = "recap-stages"
 	sinkConsumerPfx   = "recap-sink-"
-	consumerAckWait   = 2 * time.Minute
+	consumerAckWait   = 30 * time.Second
 	stageFetchBatch   = 8
 	sinkFetchBatch    = 16
 	sinkMaxAckPending = 20000
@@ -94,7 +94,7 @@ func (r *stageRunner) run(ctx context.Context) {
 
 func (r *stageRunner) work(ctx context.Context) {
 	backoff := Backoff{Min: 100 * time.Millisecond, Max: 5 * time.Second}
-	var buf []byte
+	var scratch []byte // plain encoding, reused; the compressed copy goes out
 	type out struct {
 		in  jetstream.Msg
 		res jetstream.PubAckFuture
@@ -114,7 +114,7 @@ func (r *stageRunner) work(ctx context.Context) {
 			o := out{in: msg}
 			var data []byte
 			var subject string
-			data, subject, o.err = r.process(ctx, msg, buf)
+			data, subject, o.err = r.process(ctx, msg, &scratch)
 			if o.err == nil && data != nil {
 				pub := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{jetstream.MsgIDHeader: []string{"e-" + msg.Headers().Get(jetstream.MsgIDHeader)}}}
 				o.res, o.err = r.js.PublishMsgAsync(pub)
@@ -148,7 +148,7 @@ func (r *stageRunner) work(ctx context.Context) {
 // decoded, or that fails maxStageAttempts times, is parked under data_dir/dead
 // and terminated: reported, kept for inspection, never redelivered forever.
 // A nil result with nil error means the message was parked.
-func (r *stageRunner) process(ctx context.Context, msg jetstream.Msg, buf []byte) ([]byte, string, error) {
+func (r *stageRunner) process(ctx context.Context, msg jetstream.Msg, scratch *[]byte) ([]byte, string, error) {
 	var c Chunk
 	if err := DecodeChunk(msg.Data(), &c); err != nil {
 		r.park(msg, err)
@@ -165,7 +165,8 @@ func (r *stageRunner) process(ctx context.Context, msg jetstream.Msg, buf []byte
 		}
 	}
 	r.report.Staged.Add(float64(len(c.Entries)))
-	return EncodeChunk(&c, buf), SubjectEntry + "." + c.Kind + "." + c.Source, nil
+	*scratch = EncodeChunk(&c, *scratch)
+	return CompressChunk(nil, *scratch), SubjectEntry + "." + c.Kind + "." + c.Source, nil
 }
 
 func (r *stageRunner) park(msg jetstream.Msg, cause error) {
@@ -206,7 +207,27 @@ type sinkRunner struct {
 	cons   jetstream.Consumer
 
 	mu      sync.Mutex
-	pending map[jetstream.Msg]struct{} // handed to the sink, not yet durable
+	pending map[*acker]struct{} // handed to the sink, not yet durable
+}
+
+// acker acknowledges one message through its reply subject. A sink may hold
+// chunks for minutes until its file rolls; keeping only the reply subject
+// (not the jetstream.Msg with its payload) keeps that cheap in memory.
+type acker struct {
+	nc    *nats.Conn
+	reply string
+}
+
+// JetStream's acknowledgement protocol bodies.
+var (
+	ackOK       = []byte("+ACK")
+	ackProgress = []byte("+WPI")
+)
+
+func (a *acker) ack()        { a.nc.Publish(a.reply, ackOK) }
+func (a *acker) inProgress() { a.nc.Publish(a.reply, ackProgress) }
+func (a *acker) nak(delay time.Duration) {
+	a.nc.Publish(a.reply, fmt.Appendf(nil, "-NAK {\"delay\": %d}", delay.Nanoseconds()))
 }
 
 func (r *sinkRunner) consumer(ctx context.Context) error {
@@ -220,7 +241,7 @@ func (r *sinkRunner) consumer(ctx context.Context) error {
 		FilterSubject: SubjectEntry + ".>",
 	})
 	r.cons = c
-	r.pending = map[jetstream.Msg]struct{}{}
+	r.pending = map[*acker]struct{}{}
 	return err
 }
 
@@ -254,18 +275,19 @@ func (r *sinkRunner) write(ctx context.Context, msg jetstream.Msg) {
 	if md, err := msg.Metadata(); err == nil {
 		c.Seq = md.Sequence.Stream
 	}
+	a := &acker{nc: r.js.Conn(), reply: msg.Reply()}
 	r.mu.Lock()
-	r.pending[msg] = struct{}{}
+	r.pending[a] = struct{}{}
 	r.mu.Unlock()
 	done := func(err error) {
 		r.mu.Lock()
-		delete(r.pending, msg)
+		delete(r.pending, a)
 		r.mu.Unlock()
 		if err != nil {
-			msg.NakWithDelay(2 * time.Second)
+			a.nak(2 * time.Second)
 			return
 		}
-		msg.Ack()
+		a.ack()
 	}
 	if err := r.sink.Write(ctx, &c, done); err != nil {
 		r.report.Fail(r.name, "write", err)
@@ -283,13 +305,13 @@ func (r *sinkRunner) keepAlive(ctx context.Context) {
 			return
 		case <-t.C:
 			r.mu.Lock()
-			msgs := make([]jetstream.Msg, 0, len(r.pending))
-			for m := range r.pending {
-				msgs = append(msgs, m)
+			held := make([]*acker, 0, len(r.pending))
+			for a := range r.pending {
+				held = append(held, a)
 			}
 			r.mu.Unlock()
-			for _, m := range msgs {
-				m.InProgress()
+			for _, a := range held {
+				a.inProgress()
 			}
 		}
 	}

@@ -60,10 +60,7 @@ type Source struct {
 // New checks the options; feed URLs from OPML are read when the source runs.
 func New(env *pipeline.Env) (pipeline.Source, error) {
 	opts := defaults()
-	if err := env.Options.Decode(&opts); err != nil {
-		return nil, err
-	}
-	var errs config.Errors
+	errs := config.ErrorsOf(env.Options.Decode(&opts))
 	if len(opts.URLs) == 0 && opts.OPML == "" {
 		errs = append(errs, env.Options.Errorf("urls", "give at least one feed in urls or an opml file"))
 	}

@@ -60,3 +60,12 @@ func nonZero(h uint64) uint64 {
 	}
 	return h
 }
+
+// merge adds every id of o.
+func (s *idSet) merge(o *idSet) {
+	for _, h := range o.slots {
+		if h != 0 {
+			s.add(h)
+		}
+	}
+}

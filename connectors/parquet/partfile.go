@@ -90,7 +90,7 @@ type partFile struct {
 	w      *parquet.GenericWriter[row]
 	opened time.Time
 	rows   int64
-	ids    []uint64 // id hashes written here, for the dedup set
+	ids    idSet // id hashes written here; merged into the day's set on commit
 
 	mu       sync.Mutex
 	minSeq   uint64

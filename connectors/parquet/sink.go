@@ -52,8 +52,8 @@ type Sink struct {
 
 	mu      sync.Mutex
 	open    map[partKey]*partFile
-	days    map[string]*idSet    // committed ids by ingestion date, within the dedup window
-	pending map[uint64]*partFile // ids written to a file not yet committed
+	days    map[string]*idSet      // committed ids by ingestion date, within the dedup window
+	pending map[*partFile]struct{} // files written to and not yet committed (open or committing)
 	loaded  bool
 	stopAge chan struct{}
 	commits sync.WaitGroup
@@ -65,13 +65,7 @@ type partKey struct{ kind, date string }
 // New checks the options; the archive is scanned when the first chunk arrives.
 func New(env *pipeline.Env) (pipeline.Sink, error) {
 	opts := defaults()
-	if err := env.Options.Decode(&opts); err != nil {
-		return nil, err
-	}
-	var errs config.Errors
-	if opts.Path == "" {
-		errs = append(errs, env.Options.Errorf("path", "must not be empty"))
-	}
+	errs := config.ErrorsOf(env.Options.Decode(&opts))
 	if opts.MaxRows < 1 {
 		errs = append(errs, env.Options.Errorf("max_rows", "must be at least 1"))
 	}
@@ -96,7 +90,7 @@ func New(env *pipeline.Env) (pipeline.Sink, error) {
 		root:    env.Path(opts.Path),
 		open:    map[partKey]*partFile{},
 		days:    map[string]*idSet{},
-		pending: map[uint64]*partFile{},
+		pending: map[*partFile]struct{}{},
 	}, nil
 }
 
@@ -132,7 +126,7 @@ func (s *Sink) Write(ctx context.Context, c *pipeline.Chunk, done func(error)) e
 	for i := range c.Entries {
 		e := &c.Entries[i]
 		h := xxhash.Sum64String(e.ID)
-		if pf, ok := s.pending[h]; ok {
+		if pf := s.holder(h); pf != nil {
 			dups++
 			files = appendOnce(files, pf)
 			continue
@@ -155,8 +149,7 @@ func (s *Sink) Write(ctx context.Context, c *pipeline.Chunk, done func(error)) e
 			}
 			cur = pf
 		}
-		s.pending[h] = pf
-		pf.ids = append(pf.ids, h)
+		pf.ids.add(h)
 		files = appendOnce(files, pf)
 		rows = append(rows, toRow(e))
 	}
@@ -189,6 +182,16 @@ func appendOnce(files []*partFile, pf *partFile) []*partFile {
 	return append(files, pf)
 }
 
+// holder returns the uncommitted file that already holds id hash h, if any.
+func (s *Sink) holder(h uint64) *partFile {
+	for pf := range s.pending {
+		if pf.ids.has(h) {
+			return pf
+		}
+	}
+	return nil
+}
+
 func (s *Sink) committed(h uint64) bool {
 	for _, set := range s.days {
 		if set.has(h) {
@@ -213,6 +216,7 @@ func (s *Sink) file(k partKey) (*partFile, error) {
 		return nil, err
 	}
 	s.open[k] = pf
+	s.pending[pf] = struct{}{}
 	return pf, nil
 }
 
@@ -226,14 +230,8 @@ func (s *Sink) abort(pf *partFile, err error, done func(error)) error {
 	return err
 }
 
-// forget removes a failed file's ids so their redelivered entries are written again.
-func (s *Sink) forget(pf *partFile) {
-	for _, h := range pf.ids {
-		if s.pending[h] == pf {
-			delete(s.pending, h)
-		}
-	}
-}
+// forget drops a failed file's ids so their redelivered entries are written again.
+func (s *Sink) forget(pf *partFile) { delete(s.pending, pf) }
 
 // roll detaches a file and commits it in the background, so encoding the last
 // row group and fsyncing overlap with the next writes.
@@ -255,12 +253,8 @@ func (s *Sink) roll(pf *partFile) {
 			set = &idSet{}
 			s.days[pf.key.date] = set
 		}
-		for _, h := range pf.ids {
-			set.add(h)
-			if s.pending[h] == pf {
-				delete(s.pending, h)
-			}
-		}
+		set.merge(&pf.ids)
+		delete(s.pending, pf)
 		s.mu.Unlock()
 		if rows > 0 {
 			s.env.Report.Stored.WithLabelValues(s.env.Name).Add(float64(rows))

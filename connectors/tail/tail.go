@@ -45,10 +45,7 @@ type Source struct {
 // New checks the options.
 func New(env *pipeline.Env) (pipeline.Source, error) {
 	opts := Options{Format: "text", PollInterval: config.Duration(250 * time.Millisecond), MaxLineBytes: 1 << 20}
-	if err := env.Options.Decode(&opts); err != nil {
-		return nil, err
-	}
-	var errs config.Errors
+	errs := config.ErrorsOf(env.Options.Decode(&opts))
 	switch opts.Format {
 	case "json", "text", "logfmt":
 	default:
@@ -58,9 +55,6 @@ func New(env *pipeline.Env) (pipeline.Source, error) {
 		if _, err := filepath.Match(p, ""); err != nil {
 			errs = append(errs, env.Options.Errorf("paths", "paths[%d] %q: %v", i, p, err))
 		}
-	}
-	if len(opts.Paths) == 0 && env.Options.Line() > 0 {
-		errs = append(errs, env.Options.Errorf("paths", "give at least one file or glob"))
 	}
 	if opts.PollInterval.D() < 10*time.Millisecond {
 		errs = append(errs, env.Options.Errorf("poll_interval", "must be at least 10ms"))
