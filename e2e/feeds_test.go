@@ -36,6 +36,15 @@ const ownFeed = `<?xml version="1.0" encoding="utf-8"?>
     <content type="html"><![CDATA[<p>Prometheus and <b>Thanos</b> on stage.</p><script>steal()</script><style>p{}</style><p>More soon &amp; later.</p>]]></content>
   </entry>
   <entry>
+    <title>The storage and telemetry hallway track</title>
+    <id>urn:e2e:3</id>
+    <link href="https://notes.example.org/3"/>
+    <published>2026-04-03T12:00:00Z</published>
+    <content type="html"><![CDATA[<p>We compared Prometheus with Thanos, Cortex and M3 for long term metrics.</p>
+<style>.ad{display:block}</style><p>Fluent Bit shipped the logs, the Gateway API routed traffic, and cert-manager renewed certificates.</p>
+<script>document.write("Kafka tracking pixel")</script><p>Rook ran Ceph underneath everything.</p>]]></content>
+  </entry>
+  <entry>
     <title>Autoscaling day</title>
     <id>urn:e2e:2</id>
     <link href="https://notes.example.org/2"/>
@@ -250,6 +259,24 @@ func checkOwnFeeds(t *testing.T, db *sql.DB, archive, base string) {
 	}
 	if !hasTag(obs.tags, "observability") || !hasTag(obs.tags, "prometheus") {
 		t.Errorf("tags = %v", obs.tags)
+	}
+	// A blog post naming nine projects gets each from the builtin dictionary.
+	post := get("The storage and telemetry hallway track")
+	for _, want := range []string{"prometheus", "thanos", "cortex", "m3", "fluent-bit", "gateway-api", "cert-manager", "rook", "ceph", "observability", "storage"} {
+		if !hasTag(post.tags, want) {
+			t.Errorf("blog post lacks tag %s: %v", want, post.tags)
+		}
+	}
+	if hasTag(post.tags, "kafka") || strings.Contains(post.text, "display") || strings.Contains(post.text, "pixel") {
+		t.Errorf("script or style content reached the entry: %q %v", post.text, post.tags)
+	}
+	if post.words != 31 {
+		t.Errorf("blog post words = %d, want 31", post.words)
+	}
+	var lang sql.NullString
+	db.QueryRow(fmt.Sprintf(`SELECT lang FROM read_parquet('%s', hive_partitioning=true) WHERE title = ?`, archiveGlob(archive)), post.title).Scan(&lang)
+	if lang.String != "en" {
+		t.Errorf("blog post lang = %q, want en", lang.String)
 	}
 	auto := get("Autoscaling day")
 	if !auto.published.Equal(time.Date(2026, 4, 2, 7, 15, 0, 0, time.UTC)) {
