@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -163,4 +165,51 @@ func isTag(s string) bool {
 		}
 	}
 	return true
+}
+
+// ErrBadState marks a stored value that does not decode; the caller starts
+// that piece of state afresh (and reports it) instead of failing for good.
+var ErrBadState = errors.New("unreadable state")
+
+// GetJSON reads the JSON value of key into v; found is false for a missing key.
+// A value that does not decode is an ErrBadState error; other errors are the
+// store's (e.g. NATS unreachable) and worth a retry.
+func GetJSON(ctx context.Context, s State, key string, v any) (found bool, err error) {
+	raw, err := s.Get(ctx, key)
+	if err != nil || raw == nil {
+		return false, err
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return true, fmt.Errorf("%w: %v", ErrBadState, err)
+	}
+	return true, nil
+}
+
+// PutJSON stores v as JSON under key.
+func PutJSON(ctx context.Context, s State, key string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return s.Put(ctx, key, raw)
+}
+
+// EmitAll emits entries in order and runs stored once all of them are stored
+// in JetStream — at once when there are none. Sources use it to save what
+// they have read (validators, seen ids) only when it is safe to.
+func EmitAll(ctx context.Context, emit Emitter, entries []*Entry, stored func()) error {
+	if len(entries) == 0 {
+		stored()
+		return nil
+	}
+	for i, e := range entries {
+		var mark func()
+		if i == len(entries)-1 {
+			mark = stored
+		}
+		if err := emit.Emit(ctx, e, mark); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -9,7 +9,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -212,13 +211,11 @@ func stateKey(feedURL string) string {
 func (s *Source) poll(ctx context.Context, feedURL string, emit pipeline.Emitter) error {
 	key := stateKey(feedURL)
 	var st feedState
-	if raw, err := s.env.State.Get(ctx, key); err != nil {
+	if _, err := pipeline.GetJSON(ctx, s.env.State, key, &st); errors.Is(err, pipeline.ErrBadState) {
+		s.env.Fail("state", fmt.Errorf("feed %s: %w; starting afresh", feedURL, err))
+		st = feedState{}
+	} else if err != nil {
 		return fmt.Errorf("read state: %w", err)
-	} else if raw != nil {
-		if err := json.Unmarshal(raw, &st); err != nil {
-			s.env.Fail("state", fmt.Errorf("feed %s: unreadable state, starting afresh: %w", feedURL, err))
-			st = feedState{}
-		}
 	}
 	res, err := s.fetch.fetch(ctx, feedURL, st.validators)
 	if err != nil {
@@ -258,23 +255,15 @@ func (s *Source) poll(ctx context.Context, feedURL string, emit pipeline.Emitter
 		}
 	}
 	save := func() {
-		raw, _ := json.Marshal(next)
-		if err := s.env.State.Put(context.WithoutCancel(ctx), key, raw); err != nil {
+		if err := pipeline.PutJSON(context.WithoutCancel(ctx), s.env.State, key, next); err != nil {
 			s.env.Fail("state", fmt.Errorf("feed %s: save state: %w (items may be re-read, never duplicated in the archive)", feedURL, err))
 		}
 	}
-	if len(fresh) == 0 {
-		save()
-		return nil
+	if err := pipeline.EmitAll(ctx, emit, fresh, save); err != nil {
+		return err
 	}
-	for i, e := range fresh {
-		var mark func()
-		if i == len(fresh)-1 {
-			mark = save
-		}
-		if err := emit.Emit(ctx, e, mark); err != nil {
-			return err
-		}
+	if len(fresh) == 0 {
+		return nil
 	}
 	s.env.Log.Info("feed polled", "url", feedURL, "items", len(entries), "new", len(fresh))
 	return nil

@@ -1,22 +1,19 @@
 package feed
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/recap-dev/recap/config"
 	"github.com/recap-dev/recap/pipeline"
+	"github.com/recap-dev/recap/pipeline/pipelinetest"
 )
 
 // Every corpus feed parses; every hostile or broken one fails fast or yields
@@ -112,58 +109,16 @@ func TestStableIDs(t *testing.T) {
 	}
 }
 
-// testSource builds a feed source over an in-memory state store.
-func testSource(t *testing.T, yaml string, once bool) (*Source, *pipeline.Reporter, *memState) {
+// testSource builds a feed source that runs once, with its config file in dir.
+func testSource(t *testing.T, dir, yaml string) (*Source, *pipeline.Reporter, *pipelinetest.MemState) {
 	t.Helper()
-	opts, err := config.NewOptions("recap.yaml", "sources[0]", yaml)
+	env := pipelinetest.Env(t, "sources[0]", "recaps", dir, yaml)
+	env.Once = true
+	src, err := New(env)
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	rep := pipeline.NewReporter(log)
-	state := &memState{m: map[string][]byte{}}
-	src, err := New(&pipeline.Env{Name: "recaps", Options: opts, Config: &config.Config{File: "testdata/recap.yaml"},
-		Once: once, Log: log, Report: rep, State: state})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return src.(*Source), rep, state
-}
-
-type memState struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func (s *memState) Get(_ context.Context, k string) ([]byte, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m[k], nil
-}
-
-func (s *memState) Put(_ context.Context, k string, v []byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m[k] = v
-	return nil
-}
-
-func (s *memState) Delete(_ context.Context, k string) error { return nil }
-
-// collect is an Emitter that keeps entries and runs marks at once.
-type collect struct {
-	mu      sync.Mutex
-	entries []*pipeline.Entry
-}
-
-func (c *collect) Emit(_ context.Context, e *pipeline.Entry, mark func()) error {
-	c.mu.Lock()
-	c.entries = append(c.entries, e)
-	c.mu.Unlock()
-	if mark != nil {
-		mark()
-	}
-	return nil
+	return src.(*Source), env.Report, env.State.(*pipelinetest.MemState)
 }
 
 func TestPollingIsConditionalAndSkipsSeenItems(t *testing.T) {
@@ -179,27 +134,25 @@ func TestPollingIsConditionalAndSkipsSeenItems(t *testing.T) {
 		w.Write(body)
 	}))
 	defer srv.Close()
-	src, _, state := testSource(t, "urls: ["+srv.URL+"]\nallow_private: true\n", true)
-	first := &collect{}
+	src, _, state := testSource(t, "testdata", "urls: ["+srv.URL+"]\nallow_private: true\n")
+	first := &pipelinetest.Collector{}
 	src.Run(t.Context(), first)
-	if len(first.entries) != 20 {
-		t.Fatalf("first poll: %d entries, want 20", len(first.entries))
+	if first.Len() != 20 {
+		t.Fatalf("first poll: %d entries, want 20", first.Len())
 	}
-	second := &collect{}
+	second := &pipelinetest.Collector{}
 	src.Run(t.Context(), second)
-	if len(second.entries) != 0 || conditional != 1 {
-		t.Fatalf("second poll: %d entries, %d conditional requests", len(second.entries), conditional)
+	if second.Len() != 0 || conditional != 1 {
+		t.Fatalf("second poll: %d entries, %d conditional requests", second.Len(), conditional)
 	}
 	// The server forgets its ETag: the seen ids still prevent duplicates.
-	state.mu.Lock()
-	for k, v := range state.m {
-		state.m[k] = []byte(strings.Replace(string(v), `\"v1\"`, `\"old\"`, 1))
-	}
-	state.mu.Unlock()
-	third := &collect{}
+	state.Update(func(_ string, v []byte) []byte {
+		return []byte(strings.Replace(string(v), `\"v1\"`, `\"old\"`, 1))
+	})
+	third := &pipelinetest.Collector{}
 	src.Run(t.Context(), third)
-	if len(third.entries) != 0 {
-		t.Fatalf("re-poll emitted %d already seen items", len(third.entries))
+	if third.Len() != 0 {
+		t.Fatalf("re-poll emitted %d already seen items", third.Len())
 	}
 }
 
@@ -222,11 +175,11 @@ func TestFailuresAreReportedAndOthersGoOn(t *testing.T) {
 	for i := range urls {
 		urls[i] = srv.URL + urls[i]
 	}
-	src, rep, _ := testSource(t, fmt.Sprintf("urls: [%s]\nallow_private: true\ntimeout: 1s\nmax_bytes: 1MiB\n", strings.Join(urls, ", ")), true)
-	got := &collect{}
+	src, rep, _ := testSource(t, "testdata", fmt.Sprintf("urls: [%s]\nallow_private: true\ntimeout: 1s\nmax_bytes: 1MiB\n", strings.Join(urls, ", ")))
+	got := &pipelinetest.Collector{}
 	src.Run(t.Context(), got)
-	if len(got.entries) != 2 {
-		t.Errorf("good feed: %d entries, want 2", len(got.entries))
+	if got.Len() != 2 {
+		t.Errorf("good feed: %d entries, want 2", got.Len())
 	}
 	reasons := map[string]bool{}
 	for _, e := range rep.Recent() {
@@ -262,24 +215,17 @@ func TestFileURLsAndOPML(t *testing.T) {
 	os.WriteFile(feedPath, body, 0o600)
 	opml := `<?xml version="1.0"?><opml version="2.0"><body><outline text="group"><outline type="rss" xmlUrl="file:notes.xml"/></outline></body></opml>`
 	os.WriteFile(filepath.Join(dir, "feeds.opml"), []byte(opml), 0o600)
-	opts, _ := config.NewOptions("recap.yaml", "sources[0]", "opml: feeds.opml\n")
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	state := &memState{m: map[string][]byte{}}
-	src, err := New(&pipeline.Env{Name: "recaps", Options: opts, Config: &config.Config{File: filepath.Join(dir, "recap.yaml")},
-		Once: true, Log: log, Report: pipeline.NewReporter(log), State: state})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := &collect{}
+	src, _, _ := testSource(t, dir, "opml: feeds.opml\n")
+	got := &pipelinetest.Collector{}
 	src.Run(t.Context(), got)
-	if len(got.entries) != 2 || got.entries[0].Origin != "file:notes.xml" {
-		t.Fatalf("got %d entries from the OPML list", len(got.entries))
+	if got.Len() != 2 || got.Entries()[0].Origin != "file:notes.xml" {
+		t.Fatalf("got %d entries from the OPML list", got.Len())
 	}
 	// An unchanged file is not parsed again.
-	again := &collect{}
+	again := &pipelinetest.Collector{}
 	src.Run(t.Context(), again)
-	if len(again.entries) != 0 {
-		t.Errorf("unchanged file re-emitted %d entries", len(again.entries))
+	if again.Len() != 0 {
+		t.Errorf("unchanged file re-emitted %d entries", again.Len())
 	}
 }
 
@@ -290,8 +236,7 @@ func TestOptionErrors(t *testing.T) {
 		"urls: [http://x]\ninterval: 0s\n": "sources[0].interval: must be at least 1s",
 		"urls: [http://x]\nbogus: 1\n":     "recap.yaml:2:1: sources[0].bogus: unknown key",
 	} {
-		opts, _ := config.NewOptions("recap.yaml", "sources[0]", yaml)
-		_, err := New(&pipeline.Env{Name: "recaps", Options: opts, Config: &config.Config{File: "recap.yaml"}})
+		_, err := New(pipelinetest.Env(t, "sources[0]", "recaps", ".", yaml))
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: want %q, got %v", yaml, want, err)
 		}

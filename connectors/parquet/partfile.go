@@ -15,10 +15,10 @@ import (
 	"github.com/recap-dev/recap/pipeline"
 )
 
-// row is the Parquet schema of DESIGN.md. Nullable columns are pointers into
+// Row is the archive schema of DESIGN.md, one entry per row. Nullable columns are pointers into
 // the entry being written (no copy); low-cardinality columns are dictionary
 // encoded; every column gets statistics.
-type row struct {
+type Row struct {
 	ID         string            `parquet:"id"`
 	Kind       string            `parquet:"kind,dict"`
 	Source     string            `parquet:"source,dict"`
@@ -46,8 +46,8 @@ func nullable(s *string) *string {
 	return s
 }
 
-func toRow(e *pipeline.Entry) row {
-	r := row{
+func toRow(e *pipeline.Entry) Row {
+	r := Row{
 		ID:         e.ID,
 		Kind:       e.Kind,
 		Source:     e.Source,
@@ -87,7 +87,7 @@ type partFile struct {
 	tmp    string
 	f      *os.File
 	out    *countingWriter
-	w      *parquet.GenericWriter[row]
+	w      *parquet.GenericWriter[Row]
 	opened time.Time
 	rows   int64
 	ids    idSet // id hashes written here; merged into the day's set on commit
@@ -109,7 +109,7 @@ func createPart(dir string, k partKey, opts Options) (*partFile, error) {
 		return nil, err
 	}
 	out := &countingWriter{w: f}
-	w := parquet.NewGenericWriter[row](out,
+	w := parquet.NewGenericWriter[Row](out,
 		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
 		parquet.MaxRowsPerRowGroup(opts.RowGroupRows),
 		parquet.CreatedBy("recap", "", ""),
@@ -117,7 +117,7 @@ func createPart(dir string, k partKey, opts Options) (*partFile, error) {
 	return &partFile{key: k, dir: dir, tmp: f.Name(), f: f, out: out, w: w, opened: time.Now()}, nil
 }
 
-func (pf *partFile) write(rows []row) error {
+func (pf *partFile) write(rows []Row) error {
 	n, err := pf.w.Write(rows)
 	pf.rows += int64(n)
 	return err

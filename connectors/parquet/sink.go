@@ -111,7 +111,7 @@ func (s *Sink) Write(ctx context.Context, c *pipeline.Chunk, done func(error)) e
 	}
 	s.dropOldDays()
 	waits := newCountdown(done)
-	var rows []row
+	var rows []Row
 	var files []*partFile
 	dups := 0
 	flush := func(pf *partFile) error {

@@ -2,8 +2,6 @@ package parquet
 
 import (
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,18 +11,13 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
-	"github.com/recap-dev/recap/config"
 	"github.com/recap-dev/recap/pipeline"
+	"github.com/recap-dev/recap/pipeline/pipelinetest"
 )
 
-func newSink(t *testing.T, root, extra string) *Sink {
+func newSink(t testing.TB, root, extra string) *Sink {
 	t.Helper()
-	opts, err := config.NewOptions("recap.yaml", "sinks[0]", "path: "+root+"\n"+extra)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s, err := New(&pipeline.Env{Name: "archive", Options: opts, Config: &config.Config{File: "recap.yaml"}, Log: log, Report: pipeline.NewReporter(log)})
+	s, err := New(pipelinetest.Env(t, "sinks[0]", "archive", ".", "path: "+root+"\n"+extra))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,12 +60,12 @@ func (a *acks) count() int {
 	return a.ok
 }
 
-func readAll(t *testing.T, root string) []row {
+func readAll(t *testing.T, root string) []Row {
 	t.Helper()
 	files, _ := filepath.Glob(filepath.Join(root, "kind=*", "date=*", "*.parquet"))
-	var out []row
+	var out []Row
 	for _, f := range files {
-		rows, err := parquet.ReadFile[row](f)
+		rows, err := parquet.ReadFile[Row](f)
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
@@ -203,8 +196,7 @@ func TestOptionErrors(t *testing.T) {
 		"compression: x\n":  "unknown key",
 		"max_bytes: tiny\n": `invalid size "tiny"`,
 	} {
-		opts, _ := config.NewOptions("recap.yaml", "sinks[0]", "path: x\n"+yaml)
-		_, err := New(&pipeline.Env{Name: "archive", Options: opts, Config: &config.Config{File: "recap.yaml"}})
+		_, err := New(pipelinetest.Env(t, "sinks[0]", "archive", ".", "path: x\n"+yaml))
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: want %q, got %v", yaml, want, err)
 		}
@@ -213,7 +205,7 @@ func TestOptionErrors(t *testing.T) {
 
 func BenchmarkSinkWrite(b *testing.B) {
 	root := b.TempDir()
-	s := newSink(&testing.T{}, root, "max_rows: 1000000\n")
+	s := newSink(b, root, "max_rows: 1000000\n")
 	now := time.Now().UTC()
 	chunks := make([]*pipeline.Chunk, 64)
 	for i := range chunks {

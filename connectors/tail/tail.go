@@ -11,7 +11,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -179,17 +178,13 @@ func (s *Source) scan(ctx context.Context, files map[string]*tracked, r *reader,
 func (s *Source) track(ctx context.Context, path, identity string) (*tracked, error) {
 	sum := sha256.Sum256([]byte(identity))
 	t := &tracked{key: "file." + hex.EncodeToString(sum[:12]), pos: position{Path: path, Identity: identity}}
-	raw, err := s.env.State.Get(ctx, t.key)
-	if err != nil {
+	if _, err := pipeline.GetJSON(ctx, s.env.State, t.key, &t.pos); errors.Is(err, pipeline.ErrBadState) {
+		s.env.Fail("state", fmt.Errorf("%s: %w; reading from the start", path, err))
+		t.pos = position{Identity: identity}
+	} else if err != nil {
 		return nil, err
 	}
-	if raw != nil {
-		if err := json.Unmarshal(raw, &t.pos); err != nil {
-			s.env.Fail("state", fmt.Errorf("%s: unreadable checkpoint, reading from the start: %w", path, err))
-			t.pos = position{Path: path, Identity: identity}
-		}
-		t.pos.Path = path
-	}
+	t.pos.Path = path
 	t.readAt = t.pos.Offset
 	t.setPrefix(s.env.Name)
 	return t, nil
@@ -235,8 +230,7 @@ func (s *Source) commit(ctx context.Context, t *tracked, offset int64, final boo
 	pos := t.pos
 	pos.Offset = offset
 	t.mu.Unlock()
-	raw, _ := json.Marshal(pos)
-	if err := s.env.State.Put(context.WithoutCancel(ctx), t.key, raw); err != nil {
+	if err := pipeline.PutJSON(context.WithoutCancel(ctx), s.env.State, t.key, pos); err != nil {
 		s.env.Fail("state", fmt.Errorf("%s: save offset: %w (lines may be read again, never duplicated in the archive)", pos.Path, err))
 	}
 }

@@ -1,89 +1,26 @@
 package tail
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/recap-dev/recap/config"
 	"github.com/recap-dev/recap/pipeline"
+	"github.com/recap-dev/recap/pipeline/pipelinetest"
 )
-
-// memState is an in-memory State.
-type memState struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func (s *memState) Get(_ context.Context, k string) ([]byte, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m[k], nil
-}
-
-func (s *memState) Put(_ context.Context, k string, v []byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m[k] = append([]byte(nil), v...)
-	return nil
-}
-
-func (s *memState) Delete(_ context.Context, k string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.m, k)
-	return nil
-}
-
-// chunkEmitter encodes entries like the real buffer does (so entries whose
-// memory is reused after Emit are caught) and runs marks at once.
-type chunkEmitter struct {
-	enc *pipeline.ChunkEncoder
-}
-
-func newChunkEmitter() *chunkEmitter {
-	return &chunkEmitter{enc: pipeline.NewChunkEncoder(pipeline.KindLog, "app", 1<<20)}
-}
-
-func (c *chunkEmitter) Emit(_ context.Context, e *pipeline.Entry, mark func()) error {
-	e.Source = "app"
-	c.enc.Add(e)
-	if mark != nil {
-		mark()
-	}
-	return nil
-}
-
-func (c *chunkEmitter) entries(t *testing.T) []pipeline.Entry {
-	t.Helper()
-	var ch pipeline.Chunk
-	if err := pipeline.DecodeChunk(c.enc.Bytes(), &ch); err != nil {
-		t.Fatal(err)
-	}
-	return ch.Entries
-}
 
 func newSource(t *testing.T, state pipeline.State, yaml string) (*Source, *pipeline.Reporter) {
 	t.Helper()
-	opts, err := config.NewOptions("recap.yaml", "sources[0]", yaml)
+	env := pipelinetest.Env(t, "sources[0]", "app", t.TempDir(), yaml)
+	env.Once, env.State = true, state
+	src, err := New(env)
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	rep := pipeline.NewReporter(log)
-	cfg := &config.Config{File: filepath.Join(t.TempDir(), "recap.yaml")}
-	src, err := New(&pipeline.Env{Name: "app", Options: opts, Config: cfg, Once: true, Log: log, Report: rep, State: state})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return src.(*Source), rep
+	return src.(*Source), env.Report
 }
 
 func writeLines(t *testing.T, path string, lines ...string) {
@@ -107,12 +44,12 @@ func TestJSONLinesMapToEntries(t *testing.T) {
 		``,
 		`{"time":1764126000,"lvl":"warning","message":"slow \"db\"","seq":2}`,
 	)
-	src, rep := newSource(t, &memState{m: map[string][]byte{}}, "paths: ["+path+"]\nformat: json\n")
-	em := newChunkEmitter()
+	src, rep := newSource(t, pipelinetest.NewMemState(), "paths: ["+path+"]\nformat: json\n")
+	em := &pipelinetest.Collector{}
 	if err := src.Run(t.Context(), em); err != nil {
 		t.Fatal(err)
 	}
-	got := em.entries(t)
+	got := em.Entries()
 	if len(got) != 3 {
 		t.Fatalf("want 3 entries (blank line skipped), got %d", len(got))
 	}
@@ -136,7 +73,7 @@ func TestJSONLinesMapToEntries(t *testing.T) {
 	if w := got[2]; w.Text != `slow "db"` || w.Level != "warn" || !w.Published.Equal(time.Unix(1764126000, 0).UTC()) {
 		t.Errorf("second JSON line: %+v", w)
 	}
-	if n := errorCount(rep, "app", "parse"); n != 1 {
+	if n := pipelinetest.Errors(rep, "app", "parse"); n != 1 {
 		t.Errorf("parse errors counted: %v, want 1", n)
 	}
 }
@@ -147,29 +84,29 @@ func TestResumesFromCheckpointAndIdsAreStable(t *testing.T) {
 	for i := range 100 {
 		writeLines(t, path, fmt.Sprintf(`{"seq":%d,"msg":"line %d"}`, i, i))
 	}
-	state := &memState{m: map[string][]byte{}}
+	state := pipelinetest.NewMemState()
 	src, _ := newSource(t, state, "paths: ["+filepath.Join(dir, "*.log")+"]\nformat: json\n")
-	first := newChunkEmitter()
+	first := &pipelinetest.Collector{}
 	src.Run(t.Context(), first)
-	if n := len(first.entries(t)); n != 100 {
+	if n := first.Len(); n != 100 {
 		t.Fatalf("first run: %d entries", n)
 	}
 	for i := 100; i < 150; i++ {
 		writeLines(t, path, fmt.Sprintf(`{"seq":%d,"msg":"line %d"}`, i, i))
 	}
-	second := newChunkEmitter()
+	second := &pipelinetest.Collector{}
 	src2, _ := newSource(t, state, "paths: ["+filepath.Join(dir, "*.log")+"]\nformat: json\n")
 	src2.Run(t.Context(), second)
-	got := second.entries(t)
+	got := second.Entries()
 	if len(got) != 50 || got[0].Attr("seq") != "100" {
 		t.Fatalf("second run should read only the 50 new lines, got %d starting at %v", len(got), got[0].Attrs)
 	}
 	// Without the checkpoint, a re-read gives the very same ids.
-	third := newChunkEmitter()
-	src3, _ := newSource(t, &memState{m: map[string][]byte{}}, "paths: ["+path+"]\nformat: json\n")
+	third := &pipelinetest.Collector{}
+	src3, _ := newSource(t, pipelinetest.NewMemState(), "paths: ["+path+"]\nformat: json\n")
 	src3.Run(t.Context(), third)
-	all := third.entries(t)
-	if all[100].ID != got[0].ID || all[0].ID != first.entries(t)[0].ID {
+	all := third.Entries()
+	if all[100].ID != got[0].ID || all[0].ID != first.Entries()[0].ID {
 		t.Errorf("ids changed on re-read")
 	}
 }
@@ -178,10 +115,10 @@ func TestLongLineIsCutAndCounted(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "big.log")
 	writeLines(t, path, "short", strings.Repeat("y", 600<<10), "after")
-	src, rep := newSource(t, &memState{m: map[string][]byte{}}, "paths: ["+path+"]\nmax_line_bytes: 64KiB\n")
-	em := newChunkEmitter()
+	src, rep := newSource(t, pipelinetest.NewMemState(), "paths: ["+path+"]\nmax_line_bytes: 64KiB\n")
+	em := &pipelinetest.Collector{}
 	src.Run(t.Context(), em)
-	got := em.entries(t)
+	got := em.Entries()
 	if len(got) != 3 || len(got[1].Text) != 64<<10 || got[1].Attr("truncated") != "true" || got[2].Text != "after" {
 		t.Fatalf("got %d entries; cut line %d bytes, attrs %v; last %q", len(got), len(got[1].Text), got[1].Attrs, got[2].Text)
 	}
@@ -189,7 +126,7 @@ func TestLongLineIsCutAndCounted(t *testing.T) {
 	if want := pipeline.StableID("app", fileIdentity(path, fi), fmt.Sprint(6+600<<10+1)); got[2].ID != want {
 		t.Errorf("offset after a cut line is wrong")
 	}
-	if errorCount(rep, "app", "line_too_long") != 1 {
+	if pipelinetest.Errors(rep, "app", "line_too_long") != 1 {
 		t.Errorf("cut not counted")
 	}
 }
@@ -248,23 +185,4 @@ func BenchmarkParseJSONLine(b *testing.B) {
 		var e pipeline.Entry
 		p.parse(line, &e)
 	}
-}
-
-func errorCount(rep *pipeline.Reporter, component, reason string) float64 {
-	families, _ := rep.Registry().Gather()
-	for _, f := range families {
-		if f.GetName() != "recap_errors_total" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			if labels["component"] == component && labels["reason"] == reason {
-				return m.GetCounter().GetValue()
-			}
-		}
-	}
-	return 0
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -244,13 +243,11 @@ func (s *Source) ingest(ctx context.Context, path string, emit pipeline.Emitter)
 	hash := hex.EncodeToString(sum[:])
 	key := stateKey(path)
 	var st fileState
-	if raw, err := s.env.State.Get(ctx, key); err != nil {
+	if _, err := pipeline.GetJSON(ctx, s.env.State, key, &st); errors.Is(err, pipeline.ErrBadState) {
+		s.env.Fail("state", fmt.Errorf("%s: %w; reading it again", path, err))
+		st = fileState{}
+	} else if err != nil {
 		return fmt.Errorf("read state: %w", err)
-	} else if raw != nil {
-		if err := json.Unmarshal(raw, &st); err != nil {
-			s.env.Fail("state", fmt.Errorf("%s: unreadable state, reading it again: %w", path, err))
-			st = fileState{}
-		}
 	}
 	if st.Hash == hash {
 		return nil // unchanged since it was stored
@@ -287,23 +284,15 @@ func (s *Source) ingest(ctx context.Context, path string, emit pipeline.Emitter)
 		}
 	}
 	save := func() {
-		raw, _ := json.Marshal(next)
-		if err := s.env.State.Put(context.WithoutCancel(ctx), key, raw); err != nil {
+		if err := pipeline.PutJSON(context.WithoutCancel(ctx), s.env.State, key, next); err != nil {
 			s.env.Fail("state", fmt.Errorf("%s: save state: %w (it may be read again, never duplicated in the archive)", path, err))
 		}
 	}
-	if len(fresh) == 0 {
-		save()
-		return nil
+	if err := pipeline.EmitAll(ctx, emit, fresh, save); err != nil {
+		return err
 	}
-	for i, e := range fresh {
-		var mark func()
-		if i == len(fresh)-1 {
-			mark = save
-		}
-		if err := emit.Emit(ctx, e, mark); err != nil {
-			return err
-		}
+	if len(fresh) == 0 {
+		return nil
 	}
 	s.env.Log.Info("transcript ingested", "path", path, "format", t.Format, "segments", len(entries), "new", len(fresh))
 	return nil

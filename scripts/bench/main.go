@@ -5,8 +5,8 @@
 //	recap:    tail → chunk buffer → RECAP_RAW → tag stage → RECAP_ENTRIES → Parquet
 //	          (embedded NATS, file storage), via `recap run --once`
 //	baseline: one goroutine decoding each line with encoding/json into
-//	          map[string]any and writing the same columns with parquet-go's
-//	          GenericWriter (zstd, fastest level)
+//	          map[string]any and writing the archive's columns (recap's own
+//	          Row type) with parquet-go's GenericWriter (zstd, fastest level)
 //
 // Each side runs as its own process so its peak RSS is its own.
 package main
@@ -28,6 +28,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
 
+	archive "github.com/recap-dev/recap/connectors/parquet"
 	"github.com/recap-dev/recap/pipeline"
 )
 
@@ -157,28 +158,6 @@ func generate(path string, n int) (int64, error) {
 	return size, w.Flush()
 }
 
-// baselineRow has recap's archive columns.
-type baselineRow struct {
-	ID         string            `parquet:"id"`
-	Kind       string            `parquet:"kind,dict"`
-	Source     string            `parquet:"source,dict"`
-	Origin     string            `parquet:"origin,dict"`
-	Title      *string           `parquet:"title,optional"`
-	URL        *string           `parquet:"url,optional"`
-	Authors    []string          `parquet:"authors,list"`
-	Published  int64             `parquet:"published,timestamp(microsecond)"`
-	Ingested   int64             `parquet:"ingested,timestamp(microsecond)"`
-	Text       string            `parquet:"text"`
-	Lang       *string           `parquet:"lang,optional,dict"`
-	Words      int32             `parquet:"words"`
-	Categories []string          `parquet:"categories,list"`
-	Tags       []string          `parquet:"tags,list"`
-	StartMs    *int64            `parquet:"start_ms,optional"`
-	EndMs      *int64            `parquet:"end_ms,optional"`
-	Level      *string           `parquet:"level,optional,dict"`
-	Attrs      map[string]string `parquet:"attrs"`
-}
-
 func baseline(in, out string) error {
 	f, err := os.Open(in)
 	if err != nil {
@@ -190,11 +169,11 @@ func baseline(in, out string) error {
 		return err
 	}
 	defer o.Close()
-	w := parquet.NewGenericWriter[baselineRow](o, parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}))
+	w := parquet.NewGenericWriter[archive.Row](o, parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}))
 	r := bufio.NewReaderSize(f, 1<<20)
 	now := time.Now().UnixMicro()
 	var offset int64
-	batch := make([]baselineRow, 0, 1024)
+	batch := make([]archive.Row, 0, 1024)
 	for {
 		line, err := r.ReadBytes('\n')
 		if len(line) > 0 {
@@ -202,7 +181,7 @@ func baseline(in, out string) error {
 			if jerr := json.Unmarshal(line, &m); jerr != nil {
 				return jerr
 			}
-			row := baselineRow{ID: pipeline.StableID("app", "file", strconv.FormatInt(offset, 10)), Kind: "log", Source: "app", Origin: in, Ingested: now, Attrs: map[string]string{}}
+			row := archive.Row{ID: pipeline.StableID("app", "file", strconv.FormatInt(offset, 10)), Kind: "log", Source: "app", Origin: in, Ingested: now, Attrs: map[string]string{}}
 			for k, v := range m {
 				s := fmt.Sprint(v)
 				switch k {
