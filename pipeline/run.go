@@ -181,7 +181,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Summary, error
 
 	// Consumers exist before the first publish: with interest retention a chunk
 	// published while no consumer exists would be dropped.
-	stages := &stageRunner{js: n.JS, stages: g.stages, report: rep, workers: max(1, runtime.GOMAXPROCS(0)),
+	stages := &stageRunner{js: n.JS, stages: g.stages, report: rep, workers: max(1, runtime.GOMAXPROCS(0)), attempts: maxStageAttempts,
 		deadDir: filepath.Join(cfg.Path(cfg.DataDir), "dead")}
 	if err := stages.consumer(ctx); err != nil {
 		return nil, fmt.Errorf("stage consumer: %w", err)

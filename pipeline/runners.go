@@ -54,7 +54,7 @@ const (
 	stageFetchBatch   = 8
 	sinkFetchBatch    = 16
 	sinkMaxAckPending = 20000
-	maxStageAttempts  = 10
+	maxStageAttempts  = 10 // default of stageRunner.attempts
 )
 
 // stageRunner is the durable pull consumer on RECAP_RAW that runs the stage
@@ -62,12 +62,13 @@ const (
 // acked the output; the output id derives from the input's, so a redelivered
 // chunk that was already published is dropped as a duplicate.
 type stageRunner struct {
-	js      jetstream.JetStream
-	stages  []Stage
-	report  *Reporter
-	deadDir string
-	workers int
-	cons    jetstream.Consumer
+	js       jetstream.JetStream
+	stages   []Stage
+	report   *Reporter
+	deadDir  string
+	workers  int
+	attempts uint64 // deliveries of a failing chunk before it is parked
+	cons     jetstream.Consumer
 }
 
 func (r *stageRunner) consumer(ctx context.Context) error {
@@ -111,21 +112,25 @@ func (r *stageRunner) work(ctx context.Context) {
 		}
 		var outs []out
 		for msg := range batch.Messages() {
-			o := out{in: msg}
-			var data []byte
-			var subject string
-			data, subject, o.err = r.process(ctx, msg, &scratch)
-			if o.err == nil && data != nil {
-				pub := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{jetstream.MsgIDHeader: []string{"e-" + msg.Headers().Get(jetstream.MsgIDHeader)}}}
-				o.res, o.err = r.js.PublishMsgAsync(pub)
+			data, subject, err := r.process(ctx, msg, &scratch)
+			switch {
+			case err != nil:
+				r.report.Fail("stages", "stage", err)
+				msg.NakWithDelay(backoff.Next())
+				continue
+			case data == nil:
+				continue // parked
 			}
+			pub := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{jetstream.MsgIDHeader: []string{"e-" + msg.Headers().Get(jetstream.MsgIDHeader)}}}
+			o := out{in: msg}
+			o.res, o.err = r.js.PublishMsgAsync(pub)
 			outs = append(outs, o)
 		}
 		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
 			r.report.Fail("stages", "fetch", err)
 		}
 		for _, o := range outs {
-			if o.err == nil && o.res != nil {
+			if o.err == nil {
 				select {
 				case <-o.res.Ok():
 				case o.err = <-o.res.Err():
@@ -145,7 +150,7 @@ func (r *stageRunner) work(ctx context.Context) {
 }
 
 // process decodes, transforms and re-encodes one chunk. A chunk that cannot be
-// decoded, or that fails maxStageAttempts times, is parked under data_dir/dead
+// decoded, or that fails r.attempts times, is parked under data_dir/dead
 // and terminated: reported, kept for inspection, never redelivered forever.
 // A nil result with nil error means the message was parked.
 func (r *stageRunner) process(ctx context.Context, msg jetstream.Msg, scratch *[]byte) ([]byte, string, error) {
@@ -157,7 +162,7 @@ func (r *stageRunner) process(ctx context.Context, msg jetstream.Msg, scratch *[
 	c.ID = msg.Headers().Get(jetstream.MsgIDHeader)
 	for _, s := range r.stages {
 		if err := s.Process(ctx, &c); err != nil {
-			if md, mdErr := msg.Metadata(); mdErr == nil && md.NumDelivered >= maxStageAttempts {
+			if md, mdErr := msg.Metadata(); mdErr == nil && md.NumDelivered >= r.attempts {
 				r.park(msg, err)
 				return nil, "", nil
 			}
