@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/abadojack/whatlanggo"
+	"github.com/pemistahl/lingua-go"
 
 	"github.com/recap-dev/recap/pipeline"
 )
@@ -57,6 +57,7 @@ func BenchmarkHTMLToText(b *testing.B) {
 // (which langSampleBytes caps) with the default language set.
 func BenchmarkLang(b *testing.B) {
 	d := newDetector(mustLanguages(b, defaultLanguages))
+	d.lingua() // load the models outside the timings
 	paragraph := strings.Repeat("The maintainers announced that the next release will focus on performance improvements and better documentation for new contributors. ", 10)
 	for _, bc := range []struct{ name, text string }{
 		{"cue", "So let me show you a quick demo of the new scheduler"},
@@ -72,7 +73,7 @@ func BenchmarkLang(b *testing.B) {
 	}
 }
 
-func mustLanguages(t testing.TB, list []string) []whatlanggo.Lang {
+func mustLanguages(t testing.TB, list []string) []lingua.IsoCode639_1 {
 	t.Helper()
 	langs, err := parseLanguages(list)
 	if err != nil {

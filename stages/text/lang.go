@@ -1,107 +1,110 @@
 package text
 
 import (
+	"math"
+	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
-	"github.com/abadojack/whatlanggo"
+	"github.com/pemistahl/lingua-go"
 )
 
-// Language detection uses whatlanggo, which ranks a text's trigrams by
-// frequency and compares them with a profile of the 300 most frequent
-// trigrams of each of its 84 languages. Its profiles are Go literals: they add
-// about 0.5 MB to the binary and 1 MB to memory, with nothing to load at run
-// time. lingua, used before, embedded 124 MB of models in every binary and
-// took about 64 MB of memory once they were loaded, too much for a daemon
-// meant to be lean. whatlanggo is less sure of short texts than lingua was
-// (see TestDetectionAccuracy): more of them get no language, few a wrong one.
+// Language detection uses lingua-go: it is maintained, and on short texts
+// such as transcript cues it is far more accurate than libraries that compare
+// a text's most frequent trigrams with fixed profiles (whatlanggo, used
+// before and last released in 2019, left 18 of the 64 short sentences of
+// evalSentences without a language; lingua leaves 2). The price is size:
+// lingua embeds its n-gram models in every binary (about 128 MB), and the
+// trigram models of the configured languages take about 64 MB of memory once
+// loaded. They are loaded on the first detection, not when the stage is
+// built, so validating a configuration, or a pipeline that never detects a
+// language (logs only), loads no model. Low-accuracy mode scores trigrams
+// only, so that only trigram models are loaded (high-accuracy mode adds
+// unigram to fivegram models for texts under 120 characters) and detection is
+// faster; minConfidenceGap turns its doubtful answers into none.
 
 // defaultLanguages is the detection set when the configuration names none:
-// the languages most blogs, talks and docs of the field are written in, less
-// those whatlanggo does not know (Catalan and Slovak). Each candidate costs
-// time on every detection of a text in its script, and close neighbours
-// (Danish and both Norwegians, Serbian and Macedonian) split short texts
-// between them for little gain.
+// the languages most blogs, talks and docs of the field are written in. Each
+// candidate costs memory, and time on every detection of a text in its
+// script, and close neighbours split short texts between them.
 var defaultLanguages = []string{
-	"ar", "bg", "cs", "da", "de", "el", "en", "es", "fa", "fi", "fr", "he", "hi", "hu",
-	"id", "it", "ja", "ko", "nb", "nl", "pl", "pt", "ro", "ru", "sv", "th", "tr", "uk",
-	"vi", "zh",
+	"ar", "bg", "ca", "cs", "da", "de", "el", "en", "es", "fa", "fi", "fr", "he", "hi", "hu", "id",
+	"it", "ja", "ko", "nb", "nl", "pl", "pt", "ro", "ru", "sk", "sv", "th", "tr", "uk", "vi", "zh",
 }
 
 const (
-	// minConfidence is the whatlanggo confidence, between 0 and 1, a result
-	// needs; below it Lang stays empty. whatlanggo calls a result reliable
-	// above 0.8. On the 162 sentences and 28 paragraphs of
-	// TestDetectionAccuracy, every wrong answer but one (at 1.0) scored under
-	// 0.51, while 12 right ones scored between 0.6 and 0.8.
-	minConfidence = 0.6
+	// minConfidenceGap is the lead, between 0 and 1, that the most likely
+	// language needs over the second in lingua's confidence values (which
+	// sum to 1); below it Lang stays empty. See TestDetectionAccuracy.
+	minConfidenceGap = 0.5
 	// langSampleBytes bounds the text a detection looks at: its cost grows with
 	// the text, and a few sentences decide the language as well as a book does.
 	langSampleBytes = 1024
 )
 
-// iso6391 gives the ISO 639-1 code of each whatlanggo language that has one,
-// and langByCode the language of each code. whatlanggo's own Lang.Iso6391
-// builds a map on every call, so these are computed once.
-var iso6391, langByCode = languageCodes()
-
-func languageCodes() (map[whatlanggo.Lang]string, map[string]whatlanggo.Lang) {
-	codes := make(map[whatlanggo.Lang]string, len(whatlanggo.Langs))
-	langs := make(map[string]whatlanggo.Lang, len(whatlanggo.Langs))
-	for l := range whatlanggo.Langs {
-		code := l.Iso6391()
-		if l == whatlanggo.Pes {
-			// Iranian Persian (ISO 639-3 pes) has no ISO 639-1 code of its own
-			// but is what "fa" (Persian, fas) means in practice; whatlanggo
-			// maps Mandarin to "zh" for the same reason.
-			code = "fa"
-		}
-		if code != "" {
-			codes[l] = code
-			langs[code] = l
-		}
-	}
-	return codes, langs
-}
-
-// supportedCodes lists the ISO 639-1 codes that languages accepts, sorted.
+// supportedCodes lists the ISO 639-1 codes that languages accepts, those of
+// the languages lingua knows, sorted.
 func supportedCodes() []string {
-	codes := make([]string, 0, len(langByCode))
-	for code := range langByCode {
-		codes = append(codes, code)
+	var codes []string
+	for _, l := range lingua.AllLanguages() {
+		codes = append(codes, isoCode(l.IsoCode639_1()))
 	}
 	slices.Sort(codes)
 	return codes
 }
 
-// parseLanguage returns whatlanggo's language for an ISO 639-1 code, in any
-// case.
-func parseLanguage(code string) (whatlanggo.Lang, bool) {
-	l, ok := langByCode[strings.ToLower(code)]
-	return l, ok
+// parseLanguage returns lingua's ISO 639-1 code value for code, in any case,
+// and whether lingua supports that language.
+func parseLanguage(code string) (lingua.IsoCode639_1, bool) {
+	c := lingua.GetIsoCode639_1FromValue(code)
+	return c, c != lingua.UnknownIsoCode639_1
 }
 
-// detector detects languages among a fixed set. It holds no state but the set,
-// which it only reads, and whatlanggo.DetectWithOptions is a pure function of
-// its arguments, so a detector is safe for concurrent use.
+// isoCode returns the lower-case ISO 639-1 code that Lang holds.
+func isoCode(c lingua.IsoCode639_1) string {
+	return strings.ToLower(c.String())
+}
+
+// detector detects languages among a fixed set with lingua in low-accuracy
+// mode. The lingua detector, and with it the models of the set's languages,
+// is built on the first detection, so that building the stage (and
+// validating a configuration) loads nothing. lingua keeps loaded models in
+// package-wide maps: detectors for overlapping sets share them. A detector is
+// safe for concurrent use.
 //
-// Results do not vary between runs. whatlanggo's only dependence on map order
-// is that it ranks candidate languages in that order with a stable sort, so
-// that two at the same distance from the text may come first in either order;
-// but then their scores are equal, the confidence is 0 and detect declines.
-// Everything else (the choice of script, the ranking of the text's trigrams,
-// the integer distances) depends on the text alone.
+// Results do not vary between runs, but for one caveat. lingua resolves most
+// of its ties deterministically (equal confidences are ordered by language,
+// and equal top confidences give no answer), but not a tie between the
+// writing systems most of a text's words are in: topScriptTied has detect
+// decline those texts instead. The caveat: lingua adds up each language's
+// trigram log-probabilities in map order, so a confidence may differ in its
+// last bits between runs, which could only change an answer whose gap lies
+// within a rounding error of minConfidenceGap.
 type detector struct {
-	opts whatlanggo.Options // Whitelist holds the set; detect reads it to filter too
+	codes []lingua.IsoCode639_1
+	once  sync.Once
+	d     lingua.LanguageDetector
 }
 
-func newDetector(langs []whatlanggo.Lang) *detector {
-	set := make(map[whatlanggo.Lang]bool, len(langs))
-	for _, l := range langs {
-		set[l] = true
-	}
-	return &detector{opts: whatlanggo.Options{Whitelist: set}}
+func newDetector(codes []lingua.IsoCode639_1) *detector {
+	return &detector{codes: codes}
+}
+
+// lingua returns the lingua detector, building it and loading its models
+// (0.2 to 0.3 s for the default set) on the first call.
+func (d *detector) lingua() lingua.LanguageDetector {
+	d.once.Do(func() {
+		d.d = lingua.NewLanguageDetectorBuilder().
+			FromIsoCodes639_1(slices.Clone(d.codes)...). // the builder may modify its argument
+			WithLowAccuracyMode().
+			WithMinimumRelativeDistance(minConfidenceGap).
+			WithPreloadedLanguageModels().
+			Build()
+		makeRoomForModels()
+	})
+	return d.d
 }
 
 // detect returns the ISO 639-1 code of text's language, or "" when unsure.
@@ -110,15 +113,13 @@ func (d *detector) detect(text string) string {
 	if topScriptTied(sample) {
 		return ""
 	}
-	info := whatlanggo.DetectWithOptions(sample, d.opts)
-	// The whitelist restricts only the scripts several languages share: a Han,
-	// Greek or Thai text is Chinese, Greek or Thai whatever the set, with
-	// confidence 1. A script with a single candidate in the set gives that
-	// candidate confidence 1 as well.
-	if !d.opts.Whitelist[info.Lang] || info.Confidence < minConfidence {
+	// lingua answers only from the set: a Greek or Han text with neither
+	// Greek nor Chinese and Japanese in the set gets no language.
+	lang, ok := d.lingua().DetectLanguageOf(sample)
+	if !ok {
 		return ""
 	}
-	return iso6391[info.Lang]
+	return isoCode(lang.IsoCode639_1())
 }
 
 // langSample returns the start of text up to langSampleBytes, ending at a
@@ -134,22 +135,19 @@ func langSample(text string) string {
 	return text[:cut]
 }
 
-// scripts are the writing systems topScriptTied tells words apart by: those
-// whatlanggo knows, and Armenian, Latin first because it is the most
-// frequent. Han and kana are one, since whatlanggo reads them together as
-// Japanese (or Han alone as Chinese).
-var scripts = [...][]*unicode.RangeTable{
-	{unicode.Latin}, {unicode.Arabic}, {unicode.Armenian}, {unicode.Bengali},
-	{unicode.Cyrillic}, {unicode.Devanagari}, {unicode.Ethiopic}, {unicode.Georgian},
-	{unicode.Greek}, {unicode.Gujarati}, {unicode.Gurmukhi},
-	{unicode.Han, unicode.Hiragana, unicode.Katakana}, {unicode.Hangul}, {unicode.Hebrew},
-	{unicode.Kannada}, {unicode.Khmer}, {unicode.Malayalam}, {unicode.Myanmar},
-	{unicode.Oriya}, {unicode.Sinhala}, {unicode.Tamil}, {unicode.Telugu}, {unicode.Thai},
+// scripts are the writing systems lingua tells words apart by, Latin first
+// because it is the most frequent. Han, Hiragana and Katakana are three, as
+// they are for lingua.
+var scripts = [...]*unicode.RangeTable{
+	unicode.Latin, unicode.Arabic, unicode.Armenian, unicode.Bengali, unicode.Cyrillic,
+	unicode.Devanagari, unicode.Georgian, unicode.Greek, unicode.Gujarati, unicode.Gurmukhi,
+	unicode.Han, unicode.Hangul, unicode.Hebrew, unicode.Hiragana, unicode.Katakana,
+	unicode.Tamil, unicode.Telugu, unicode.Thai,
 }
 
 func scriptOf(r rune) int {
-	for i, ts := range scripts {
-		if unicode.In(r, ts...) {
+	for i, t := range scripts {
+		if unicode.Is(t, r) {
 			return i
 		}
 	}
@@ -157,12 +155,13 @@ func scriptOf(r rune) int {
 }
 
 // topScriptTied reports whether two writing systems share the highest count of
-// words in text ("Hello world Привет мир Γειά"). whatlanggo would take such a
-// text for a text of one of them, judged by that half alone; detect declines
-// it instead. A Han, Hangul or kana character is a word alone, since
-// whatlanggo weighs scripts by characters and those carry a word's worth each;
-// otherwise a word is a run of letters, and counts for a script only if all
-// its letters belong to it.
+// words in text ("Hello world Привет мир Γειά"). lingua narrows its
+// candidates to the languages of the writing system most words are in, and
+// breaks a tie between two by map order, so that such a text could get a
+// different language on every run; detect declines it instead. Words are
+// split as lingua splits them: a Han, Hangul, Hiragana or Katakana character
+// is a word alone; otherwise a word is a run of letters, and counts for a
+// script only if all its letters belong to it.
 func topScriptTied(text string) bool {
 	const (
 		noWord = -2
@@ -198,4 +197,17 @@ func topScriptTied(text string) bool {
 		}
 	}
 	return atTop > 1
+}
+
+// modelBytes is about what the loaded models add to the heap.
+const modelBytes = 64 << 20
+
+// makeRoomForModels raises a soft memory limit, if one is set (recap sets one
+// unless GOMEMLIMIT is given), by the models' size: they are static data, and
+// without the room the garbage collector would keep rescanning them in a vain
+// effort to stay under a limit sized without them.
+func makeRoomForModels() {
+	if limit := debug.SetMemoryLimit(-1); limit < math.MaxInt64-modelBytes {
+		debug.SetMemoryLimit(limit + modelBytes)
+	}
 }

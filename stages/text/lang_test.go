@@ -1,10 +1,13 @@
 package text
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
-	"github.com/abadojack/whatlanggo"
+	"github.com/pemistahl/lingua-go"
+
+	"github.com/recap-dev/recap/pipeline"
 )
 
 func TestTopScriptTied(t *testing.T) {
@@ -21,7 +24,7 @@ func TestTopScriptTied(t *testing.T) {
 		{"漢字 ab cd", true},   // two Han words, two Latin
 		{"ab漢字 cd", false},   // a Latin run swallows Han: one mixed word, one Latin
 		{"パフォーマンス", false},   // kana alone, then a mixed run after the Common "ー"
-		{"改善する", false},      // Han and kana are one script: Japanese
+		{"改善する", true},       // Han and Hiragana are two scripts, as for lingua: two words each
 		{"", false},
 	} {
 		if got := topScriptTied(tc.text); got != tc.want {
@@ -30,16 +33,16 @@ func TestTopScriptTied(t *testing.T) {
 	}
 }
 
-// Every input gives the same answer every time, although whatlanggo scores
-// candidate languages in map order.
+// Every input gives the same answer every time, although lingua iterates over
+// maps in several places (see detector).
 func TestDetectionIsDeterministic(t *testing.T) {
 	d := newDetector(mustLanguages(t, defaultLanguages))
 	for _, text := range []string{
 		"Hello world Привет мир Γειά σου",
-		"er og", // Danish and Norwegian tie: whatlanggo returns either, at confidence 0
+		"er og", // Danish or Norwegian, but too short for trigrams: every confidence is 0
 		"Thanos stores metrics for ages",
 		"Wenn ihr Fragen habt, stellt sie bitte am Ende.", // German, Norwegian and Danish close
-		"Наша команда три месяца искала утечку памяти.",   // Russian, taken for Bulgarian
+		"Наша команда три месяца искала утечку памяти.",   // Russian, Ukrainian and Bulgarian share the script
 		"Esta charla trata sobre escalar Prometheus",
 		"Lo scheduler ora gestisce i guasti dei nodi",
 		"Слайды можно найти на моём сайте",
@@ -58,28 +61,45 @@ func TestDetectionIsDeterministic(t *testing.T) {
 		t.Errorf("text split between scripts got %q", got)
 	}
 	if got := d.detect("er og"); got != "" {
-		t.Errorf("tie between two languages got %q", got)
+		t.Errorf("text without trigrams got %q", got)
+	}
+	if got := d.detect("改善する"); got != "" {
+		t.Errorf("text split between Han and Hiragana got %q", got)
+	}
+}
+
+// Building the stage, and running it on entries whose language is not
+// detected, loads no language model.
+func TestModelsLoadOnFirstDetection(t *testing.T) {
+	s := newStage(t, "")
+	process(t, s, pipeline.Entry{Kind: pipeline.KindLog, Text: "Die Entwickler haben angekündigt, dass die nächste Version schneller wird."})
+	if s.lang.d != nil {
+		t.Fatal("lingua detector built before the first detection")
+	}
+	process(t, s, pipeline.Entry{Kind: pipeline.KindTranscript, Text: "Die Entwickler haben angekündigt, dass die nächste Version schneller wird."})
+	if s.lang.d == nil {
+		t.Error("no lingua detector after a detection")
 	}
 }
 
 func TestLanguageCodes(t *testing.T) {
-	if len(iso6391) != len(langByCode) {
-		t.Errorf("%d languages but %d codes: a code names two languages", len(iso6391), len(langByCode))
-	}
 	for _, code := range defaultLanguages {
-		if l, ok := parseLanguage(code); !ok || iso6391[l] != code {
+		if c, ok := parseLanguage(code); !ok || isoCode(c) != code {
 			t.Errorf("default language %q does not round-trip", code)
 		}
 	}
-	for code, want := range map[string]whatlanggo.Lang{"EN": whatlanggo.Eng, "fa": whatlanggo.Pes, "zh": whatlanggo.Cmn, "nb": whatlanggo.Nob} {
-		if l, ok := parseLanguage(code); !ok || l != want {
-			t.Errorf("parseLanguage(%q) = %v, %v; want %v", code, l, ok, want)
+	for code, want := range map[string]lingua.IsoCode639_1{"EN": lingua.EN, "fa": lingua.FA, "zh": lingua.ZH, "nb": lingua.NB, "ca": lingua.CA, "sk": lingua.SK} {
+		if c, ok := parseLanguage(code); !ok || c != want {
+			t.Errorf("parseLanguage(%q) = %v, %v; want %v", code, c, ok, want)
 		}
 	}
-	for _, code := range []string{"ca", "sk", "no", "xx", "", "eng"} {
+	for _, code := range []string{"no", "xx", "", "eng", "unknown"} {
 		if _, ok := parseLanguage(code); ok {
 			t.Errorf("parseLanguage(%q) accepted", code)
 		}
+	}
+	if codes := supportedCodes(); len(codes) != len(lingua.AllLanguages()) || !slices.IsSorted(codes) {
+		t.Errorf("supported codes %v", codes)
 	}
 }
 

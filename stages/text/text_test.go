@@ -112,13 +112,12 @@ func TestLanguageOptions(t *testing.T) {
 	if l := process(t, s, pipeline.Entry{Kind: pipeline.KindLog, Text: german})[0].Lang; l == "de" {
 		t.Error("detected a language outside the configured set")
 	}
-	// Three words, below the default min_lang_words. (Single words are beyond
-	// whatlanggo: "bonjour" gets no language, "hello" gets French.)
+	// Three words, below the default min_lang_words.
 	if l := process(t, s, pipeline.Entry{Kind: pipeline.KindLog, Text: "redémarrage du serveur"})[0].Lang; l != "fr" {
 		t.Errorf("three-word log line: lang %q, want fr", l)
 	}
-	// Scripts of a single language are not restricted by whatlanggo's
-	// whitelist; the stage still answers only from the configured set.
+	// A text in a script that no configured language is written in gets no
+	// language, even where the script has a single language.
 	for _, text := range []string{"维护者宣布，下一个版本将专注于性能改进。", "Γειά σου κόσμε, τι κάνεις σήμερα;"} {
 		if l := process(t, s, pipeline.Entry{Kind: pipeline.KindLog, Text: text})[0].Lang; l != "" {
 			t.Errorf("%q: lang %q outside the configured set", text, l)
