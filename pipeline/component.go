@@ -81,32 +81,30 @@ type State interface {
 	Delete(ctx context.Context, key string) error
 }
 
-type (
-	SourceFactory func(*Env) (Source, error)
-	StageFactory  func(*Env) (Stage, error)
-	SinkFactory   func(*Env) (Sink, error)
-)
-
 var registry = struct {
 	sync.Mutex
-	sources map[string]SourceFactory
-	stages  map[string]StageFactory
-	sinks   map[string]SinkFactory
+	sources map[string]func(*Env) (Source, error)
+	stages  map[string]func(*Env) (Stage, error)
+	sinks   map[string]func(*Env) (Sink, error)
 }{
-	sources: map[string]SourceFactory{},
-	stages:  map[string]StageFactory{},
-	sinks:   map[string]SinkFactory{},
+	sources: map[string]func(*Env) (Source, error){},
+	stages:  map[string]func(*Env) (Stage, error){},
+	sinks:   map[string]func(*Env) (Sink, error){},
 }
 
 // RegisterSource makes a source type available to configurations; connectors
 // call it from init, so the pipeline knows none of them by name.
-func RegisterSource(typ string, f SourceFactory) { register(registry.sources, "source", typ, f) }
+func RegisterSource(typ string, f func(*Env) (Source, error)) {
+	register(registry.sources, "source", typ, f)
+}
 
 // RegisterStage makes a stage type available to configurations.
-func RegisterStage(typ string, f StageFactory) { register(registry.stages, "stage", typ, f) }
+func RegisterStage(typ string, f func(*Env) (Stage, error)) {
+	register(registry.stages, "stage", typ, f)
+}
 
 // RegisterSink makes a sink type available to configurations.
-func RegisterSink(typ string, f SinkFactory) { register(registry.sinks, "sink", typ, f) }
+func RegisterSink(typ string, f func(*Env) (Sink, error)) { register(registry.sinks, "sink", typ, f) }
 
 func register[F any](m map[string]F, what, typ string, f F) {
 	registry.Lock()

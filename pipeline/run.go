@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -35,20 +36,16 @@ const drainTimeout = 10 * time.Second
 
 // graph is a configuration turned into components, before anything runs.
 type graph struct {
-	sources []builtSource
-	stages  []Stage
-	sinks   []builtSink
+	sources []built[Source]
+	stages  []built[Stage]
+	sinks   []built[Sink]
 }
 
-type builtSource struct {
+// built is a constructed component with its environment and configuration.
+type built[T any] struct {
 	env  *Env
-	src  Source
-	tags []string
-}
-
-type builtSink struct {
-	env  *Env
-	sink Sink
+	it   T
+	conf config.Component
 }
 
 // LoadConfig reads a configuration file and checks it whole: its structure
@@ -68,87 +65,70 @@ func LoadConfig(file string) (*config.Config, error) {
 }
 
 func build(cfg *config.Config, opts Options, rep *Reporter) (*graph, error) {
-	var errs config.Errors
-	collect := func(err error) {
-		for _, e := range config.ErrorsOf(err) {
-			if e.File == "" {
-				e.File = cfg.File
-			}
-			errs = append(errs, e)
-		}
+	b := &builder{cfg: cfg, opts: opts, rep: rep}
+	g := &graph{
+		sources: construct(b, "sources", cfg.Sources, registry.sources),
+		stages:  construct(b, "stages", cfg.Stages, registry.stages),
+		sinks:   construct(b, "sinks", cfg.Sinks, registry.sinks),
 	}
-	newEnv := func(list string, i int, c config.Component) *Env {
-		name := c.Name
-		if name == "" {
-			name = fmt.Sprintf("%s-%d-%s", list, i, c.Type)
-		}
-		return &Env{Name: name, Type: c.Type, Options: c.Options, Config: cfg, Once: opts.Once,
-			Log: opts.Log.With("component", name), Report: rep}
-	}
-	unknown := func(list string, i int, c config.Component, known []string) {
-		errs = append(errs, &config.Error{File: cfg.File, Line: c.Options.Line(), Path: fmt.Sprintf("%s[%d].type", list, i),
-			Msg: fmt.Sprintf("unknown type %q (known: %v)", c.Type, known)})
-	}
-	g := &graph{}
 	for i, c := range cfg.Sources {
+		_, errs := staticTags(cfg, fmt.Sprintf("sources[%d].tags", i), c)
+		b.errs = append(b.errs, errs...)
+	}
+	return g, b.errs.Err()
+}
+
+// builder collects what constructing the components of one configuration finds.
+type builder struct {
+	cfg  *config.Config
+	opts Options
+	rep  *Reporter
+	errs config.Errors
+}
+
+// construct builds every component of one list with its registered factory,
+// collecting every error rather than stopping at the first.
+func construct[T any](b *builder, list string, cs []config.Component, factories map[string]func(*Env) (T, error)) []built[T] {
+	var out []built[T]
+	for i, c := range cs {
 		if c.Type == "" {
 			continue // reported by config
 		}
-		f, known, ok := lookupFactory(registry.sources, c.Type)
+		f, known, ok := lookupFactory(factories, c.Type)
 		if !ok {
-			unknown("sources", i, c, known)
+			b.errs = append(b.errs, &config.Error{File: b.cfg.File, Line: c.Options.Line(), Path: fmt.Sprintf("%s[%d].type", list, i),
+				Msg: fmt.Sprintf("unknown type %q (known: %v)", c.Type, known)})
 			continue
 		}
-		env := newEnv("sources", i, c)
-		var tags []string
-		for _, t := range c.Tags {
-			if n := NormalizeTag(t); n != "" {
-				tags = append(tags, n)
-			} else {
-				errs = append(errs, &config.Error{File: cfg.File, Line: c.Options.Line(), Path: fmt.Sprintf("sources[%d].tags", i), Msg: fmt.Sprintf("%q is not usable as a tag", t)})
+		name := cmp.Or(c.Name, fmt.Sprintf("%s-%d-%s", list, i, c.Type))
+		env := &Env{Name: name, Type: c.Type, Options: c.Options, Config: b.cfg, Once: b.opts.Once,
+			Log: b.opts.Log.With("component", name), Report: b.rep}
+		it, err := f(env)
+		for _, e := range config.ErrorsOf(err) {
+			if e.File == "" {
+				e.File = b.cfg.File
 			}
+			b.errs = append(b.errs, e)
 		}
-		src, err := f(env)
-		if err != nil {
-			collect(err)
-			continue
+		if err == nil {
+			out = append(out, built[T]{env, it, c})
 		}
-		g.sources = append(g.sources, builtSource{env, src, tags})
 	}
-	for i, c := range cfg.Stages {
-		if c.Type == "" {
-			continue
+	return out
+}
+
+// staticTags normalises a source's tags; those that are not usable are errors.
+func staticTags(cfg *config.Config, path string, c config.Component) ([]string, config.Errors) {
+	var tags []string
+	var errs config.Errors
+	for _, t := range c.Tags {
+		if n := NormalizeTag(t); n != "" {
+			tags = append(tags, n)
+		} else {
+			errs = append(errs, &config.Error{File: cfg.File, Line: c.Options.Line(), Path: path, Msg: fmt.Sprintf("%q is not usable as a tag", t)})
 		}
-		f, known, ok := lookupFactory(registry.stages, c.Type)
-		if !ok {
-			unknown("stages", i, c, known)
-			continue
-		}
-		st, err := f(newEnv("stages", i, c))
-		if err != nil {
-			collect(err)
-			continue
-		}
-		g.stages = append(g.stages, st)
 	}
-	for i, c := range cfg.Sinks {
-		if c.Type == "" {
-			continue
-		}
-		f, known, ok := lookupFactory(registry.sinks, c.Type)
-		if !ok {
-			unknown("sinks", i, c, known)
-			continue
-		}
-		env := newEnv("sinks", i, c)
-		s, err := f(env)
-		if err != nil {
-			collect(err)
-			continue
-		}
-		g.sinks = append(g.sinks, builtSink{env, s})
-	}
-	return g, errs.Err()
+	return tags, errs
 }
 
 // Run is the whole of recap: build from config → start NATS → ensure streams →
@@ -181,7 +161,11 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Summary, error
 
 	// Consumers exist before the first publish: with interest retention a chunk
 	// published while no consumer exists would be dropped.
-	stages := &stageRunner{js: n.JS, stages: g.stages, report: rep, workers: max(1, runtime.GOMAXPROCS(0)), attempts: maxStageAttempts,
+	stageList := make([]Stage, len(g.stages))
+	for i, st := range g.stages {
+		stageList[i] = st.it
+	}
+	stages := &stageRunner{js: n.JS, stages: stageList, report: rep, workers: max(1, runtime.GOMAXPROCS(0)), attempts: maxStageAttempts,
 		deadDir: filepath.Join(cfg.Path(cfg.DataDir), "dead")}
 	if err := stages.consumer(ctx); err != nil {
 		return nil, fmt.Errorf("stage consumer: %w", err)
@@ -189,7 +173,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Summary, error
 	sinks := make([]*sinkRunner, len(g.sinks))
 	for i, s := range g.sinks {
 		s.env.JS = n.JS
-		sinks[i] = &sinkRunner{name: s.env.Name, js: n.JS, sink: s.sink, report: rep}
+		sinks[i] = &sinkRunner{name: s.env.Name, js: n.JS, sink: s.it, report: rep}
 		if err := sinks[i].consumer(ctx); err != nil {
 			return nil, fmt.Errorf("sink %s consumer: %w", s.env.Name, err)
 		}
@@ -223,14 +207,14 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Summary, error
 	stopWork()
 	workers.Wait()
 	for _, s := range g.sinks {
-		if cerr := s.sink.Close(context.WithoutCancel(ctx)); cerr != nil {
+		if cerr := s.it.Close(context.WithoutCancel(ctx)); cerr != nil {
 			rep.Fail(s.env.Name, "close", cerr)
 		}
 	}
 	return &Summary{Errors: rep.Summary(), Recent: rep.Recent()}, err
 }
 
-func startSources(workCtx context.Context, sources []builtSource, cfg *config.Config, n *NATS, kv jetstream.KeyValue, rep *Reporter) ([]*Buffer, error) {
+func startSources(workCtx context.Context, sources []built[Source], cfg *config.Config, n *NATS, kv jetstream.KeyValue, rep *Reporter) ([]*Buffer, error) {
 	chunkBytes := int(cfg.Buffer.ChunkBytes)
 	// An external server may allow less than the configured chunk; leave room for headers.
 	if limit := int(n.Conn.MaxPayload()) - 64<<10; chunkBytes > limit {
@@ -241,7 +225,8 @@ func startSources(workCtx context.Context, sources []builtSource, cfg *config.Co
 	for i, s := range sources {
 		s.env.JS = n.JS
 		s.env.State = kvState{kv: kv, prefix: "source." + s.env.Name + "."}
-		b, err := NewBuffer(s.env, s.tags, BufferConfig{
+		tags, _ := staticTags(cfg, "", s.conf) // validated by build
+		b, err := NewBuffer(s.env, tags, BufferConfig{
 			ChunkBytes:    chunkBytes,
 			FlushInterval: cfg.Buffer.FlushInterval.D(),
 			MemLimit:      int64(cfg.Buffer.MemLimit),
@@ -278,10 +263,10 @@ func limitMemory(cfg *config.Config, log *slog.Logger) {
 
 // runSource runs one source; in daemon mode a source that fails is restarted
 // with backoff, so one broken input never stops the others.
-func runSource(ctx context.Context, s builtSource, b *Buffer, once bool) {
+func runSource(ctx context.Context, s built[Source], b *Buffer, once bool) {
 	backoff := Backoff{Min: time.Second, Max: time.Minute}
 	for {
-		err := s.src.Run(ctx, b)
+		err := s.it.Run(ctx, b)
 		if err == nil || ctx.Err() != nil || errors.Is(err, errStopped) {
 			return
 		}

@@ -117,17 +117,7 @@ func TestBuiltinKeywords(t *testing.T) {
 		{text: "Apple's m3 laptop", not: []string{"m3"}},
 	}
 	for _, c := range cases {
-		got := tagsOf(t, st, pipeline.Entry{Text: c.text})
-		for _, w := range c.want {
-			if !slices.Contains(got, w) {
-				t.Errorf("%q: tags %v lack %q", c.text, got, w)
-			}
-		}
-		for _, n := range c.not {
-			if slices.Contains(got, n) {
-				t.Errorf("%q: tags %v have %q", c.text, got, n)
-			}
-		}
+		checkTags(t, c.text, tagsOf(t, st, pipeline.Entry{Text: c.text}), c.want, c.not)
 	}
 }
 
@@ -284,17 +274,7 @@ tags:
 		{text: "acme", not: []string{"our-platform"}},
 	}
 	for _, c := range cases {
-		got := tagsOf(t, st, pipeline.Entry{Text: c.text})
-		for _, w := range c.want {
-			if !slices.Contains(got, w) {
-				t.Errorf("%q: tags %v lack %q", c.text, got, w)
-			}
-		}
-		for _, n := range c.not {
-			if slices.Contains(got, n) {
-				t.Errorf("%q: tags %v have %q", c.text, got, n)
-			}
-		}
+		checkTags(t, c.text, tagsOf(t, st, pipeline.Entry{Text: c.text}), c.want, c.not)
 	}
 }
 
@@ -387,4 +367,19 @@ func logLines(n int) []string {
 		lines[i] = fmt.Sprintf(templates[i%len(templates)], i*7%1000, i%97, i%13)
 	}
 	return lines
+}
+
+// checkTags reports tags of text that are missing from want or present from not.
+func checkTags(t *testing.T, text string, got, want, not []string) {
+	t.Helper()
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			t.Errorf("%q: tags %v lack %q", text, got, w)
+		}
+	}
+	for _, n := range not {
+		if slices.Contains(got, n) {
+			t.Errorf("%q: tags %v have %q", text, got, n)
+		}
+	}
 }
