@@ -78,7 +78,7 @@ var errStopped = errors.New("buffer stopped")
 func NewBuffer(env *Env, tags []string, cfg BufferConfig, pub ChunkPublisher) (*Buffer, error) {
 	b := &Buffer{
 		source:   env.Name,
-		tags:     tags,
+		tags:     tags[:len(tags):len(tags)],
 		cfg:      cfg,
 		pub:      pub,
 		env:      env,
@@ -175,6 +175,10 @@ func (b *Buffer) prepare(e *Entry) {
 	}
 	if e.Published.IsZero() {
 		e.Published = e.Ingested
+	}
+	if len(e.Tags) == 0 {
+		e.Tags = b.tags // shared, capacity-clipped: no allocation per entry
+		return
 	}
 	for _, t := range b.tags {
 		e.AddTag(t)
