@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"regexp"
 	"sort"
@@ -163,6 +164,22 @@ func isTag(s string) bool {
 		}
 	}
 	return true
+}
+
+// ErrTooLarge is returned for input beyond a configured size limit.
+var ErrTooLarge = errors.New("input too large")
+
+// ReadAtMost reads r to its end, or fails with ErrTooLarge as soon as more
+// than limit bytes arrive, so a hostile input never costs more than limit.
+func ReadAtMost(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, limit)
+	}
+	return data, nil
 }
 
 // ErrBadState marks a stored value that does not decode; the caller starts

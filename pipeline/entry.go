@@ -67,6 +67,19 @@ func (e *Entry) Attr(key string) string {
 	return ""
 }
 
+// AttrMap returns Attrs as a map (nil when there are none), the shape the
+// archive and the JSON view store them in.
+func (e *Entry) AttrMap() map[string]string {
+	if len(e.Attrs) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(e.Attrs))
+	for _, a := range e.Attrs {
+		m[a.Key] = a.Value
+	}
+	return m
+}
+
 // SetAttr sets key in Attrs, replacing an existing value.
 func (e *Entry) SetAttr(key, value string) {
 	for i := range e.Attrs {

@@ -34,16 +34,10 @@ func (e *Entry) MarshalJSON() ([]byte, error) {
 	j := jsonEntry{
 		ID: e.ID, Kind: e.Kind, Source: e.Source, Origin: e.Origin, Title: e.Title, URL: e.URL,
 		Authors: e.Authors, Published: e.Published.UTC(), Ingested: e.Ingested.UTC(), Text: e.Text,
-		Lang: e.Lang, Words: e.Words, Categories: e.Categories, Tags: e.Tags, Level: e.Level,
+		Lang: e.Lang, Words: e.Words, Categories: e.Categories, Tags: e.Tags, Level: e.Level, Attrs: e.AttrMap(),
 	}
 	if e.Timing != nil {
 		j.StartMs, j.EndMs = &e.Timing.StartMs, &e.Timing.EndMs
-	}
-	if len(e.Attrs) > 0 {
-		j.Attrs = make(map[string]string, len(e.Attrs))
-		for _, a := range e.Attrs {
-			j.Attrs[a.Key] = a.Value
-		}
 	}
 	return json.Marshal(j)
 }

@@ -180,7 +180,7 @@ func failReason(err error) string {
 	switch {
 	case errors.As(err, &se):
 		return "http_status"
-	case errors.Is(err, errTooLarge):
+	case errors.Is(err, pipeline.ErrTooLarge):
 		return "too_large"
 	case errors.Is(err, errBlockedAddress):
 		return "blocked_address"

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/recap-dev/recap/pipeline"
 )
 
 // fetchResult is one poll's outcome.
@@ -144,9 +146,9 @@ func (f *fetcher) fetchHTTP(ctx context.Context, u *url.URL, prev validators) (*
 		return nil, &statusError{resp.StatusCode, resp.Status}
 	}
 	if resp.ContentLength > f.maxBytes {
-		return nil, fmt.Errorf("%w: Content-Length %d exceeds max_bytes %d", errTooLarge, resp.ContentLength, f.maxBytes)
+		return nil, fmt.Errorf("%w: Content-Length %d exceeds max_bytes %d", pipeline.ErrTooLarge, resp.ContentLength, f.maxBytes)
 	}
-	body, err := readLimited(resp.Body, f.maxBytes)
+	body, err := pipeline.ReadAtMost(resp.Body, f.maxBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -180,24 +182,11 @@ func (f *fetcher) fetchFile(path string, prev validators) (*fetchResult, error) 
 	if prev.ETag == tag {
 		return &fetchResult{notModified: true, etag: tag}, nil
 	}
-	body, err := readLimited(file, f.maxBytes)
+	body, err := pipeline.ReadAtMost(file, f.maxBytes)
 	if err != nil {
 		return nil, err
 	}
 	return &fetchResult{body: body, etag: tag}, nil
-}
-
-var errTooLarge = errors.New("feed too large")
-
-func readLimited(r io.Reader, limit int64) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(body)) > limit {
-		return nil, fmt.Errorf("%w: more than max_bytes (%d bytes)", errTooLarge, limit)
-	}
-	return body, nil
 }
 
 type statusError struct {

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/html/charset"
+
+	"github.com/recap-dev/recap/pipeline"
 )
 
 // readOPML returns the xmlUrl of every outline, at any depth, of an OPML file.
@@ -19,7 +21,7 @@ func readOPML(path string, maxBytes int64) ([]string, error) {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := readLimited(f, maxBytes)
+	data, err := pipeline.ReadAtMost(f, maxBytes)
 	if err != nil {
 		return nil, err
 	}

@@ -63,15 +63,10 @@ func toRow(e *pipeline.Entry) Row {
 		Categories: e.Categories,
 		Tags:       e.Tags,
 		Level:      nullable(&e.Level),
+		Attrs:      e.AttrMap(),
 	}
 	if e.Timing != nil {
 		r.StartMs, r.EndMs = &e.Timing.StartMs, &e.Timing.EndMs
-	}
-	if len(e.Attrs) > 0 {
-		r.Attrs = make(map[string]string, len(e.Attrs))
-		for _, a := range e.Attrs {
-			r.Attrs[a.Key] = a.Value
-		}
 	}
 	return r
 }

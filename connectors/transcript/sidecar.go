@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"maps"
 	"net/url"
@@ -20,6 +19,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/text/encoding/htmlindex"
+
+	"github.com/recap-dev/recap/pipeline"
 )
 
 // MaxSidecarBytes bounds a sidecar file.
@@ -94,12 +95,12 @@ func readSidecar(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxSidecarBytes+1))
+	data, err := pipeline.ReadAtMost(f, MaxSidecarBytes)
+	if errors.Is(err, pipeline.ErrTooLarge) {
+		return nil, fmt.Errorf("%s: sidecar is larger than %d KiB", path, MaxSidecarBytes>>10)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(data) > MaxSidecarBytes {
-		return nil, fmt.Errorf("%s: sidecar is larger than %d KiB", path, MaxSidecarBytes>>10)
 	}
 	return data, nil
 }
