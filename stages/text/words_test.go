@@ -35,7 +35,7 @@ func TestCountWords(t *testing.T) {
 	}
 }
 
-func TestCountWordsDoesNotAllocate(t *testing.T) {
+func TestCountWordsAllocatesNothing(t *testing.T) {
 	s := "Thanos stores Prometheus metrics in object storage — 维护者 naïve"
 	if n := testing.AllocsPerRun(100, func() { countWords(s) }); n != 0 {
 		t.Errorf("%v allocations", n)
