@@ -166,7 +166,9 @@ func (s *Sink) Write(ctx context.Context, c *pipeline.Chunk, done func(error)) e
 	}
 	waits.arm()
 	for _, pf := range files {
-		if pf.full(s.opts) {
+		// A file that only held duplicates may already be rolling; it is
+		// committed once, by whoever detached it.
+		if s.open[pf.key] == pf && pf.full(s.opts) {
 			s.roll(pf)
 		}
 	}

@@ -136,6 +136,29 @@ func TestDuplicatesAreSkippedAcrossRestarts(t *testing.T) {
 	}
 }
 
+// A chunk redelivered while the file holding its entries is being committed
+// (the case after kill -9) must wait for that commit, not commit it again.
+func TestRedeliveryDuringARollCommitsOnce(t *testing.T) {
+	root := t.TempDir()
+	s := newSink(t, root, "max_rows: 100\n")
+	now := time.Now().UTC()
+	var a acks
+	for seq := uint64(1); seq <= 20; seq++ {
+		if err := s.Write(t.Context(), chunkOf(seq, 0, 100, now), a.done); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(t.Context()); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	if rows := readAll(t, root); len(rows) != 100 {
+		t.Errorf("%d rows, want 100", len(rows))
+	}
+	if a.count() != 20 || len(a.errs) > 0 {
+		t.Errorf("%d chunks acked, errors %v; want 20 and none", a.count(), a.errs)
+	}
+}
+
 func TestFilesRollByRowsAndPartitionByKindAndDate(t *testing.T) {
 	root := t.TempDir()
 	s := newSink(t, root, "max_rows: 150\n")
