@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -181,6 +182,58 @@ func TestPoisonChunksAreParked(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(filepath.Join(dead, "raw-1.chunk")); string(data) != "not a chunk at all" {
 		t.Errorf("parked bytes differ: %q", data)
+	}
+}
+
+// slowStage takes longer than AckWait on every chunk and counts its calls.
+type slowStage struct {
+	delay time.Duration
+	calls *atomic.Int32
+}
+
+func (s slowStage) Process(context.Context, *Chunk) error {
+	s.calls.Add(1)
+	time.Sleep(s.delay)
+	return nil
+}
+
+// Chunks a stage works on, or that wait behind a slow one in the same batch,
+// are kept alive with in-progress acks: a short AckWait never makes JetStream
+// deliver them a second time.
+func TestSlowStagesAreNotRedelivered(t *testing.T) {
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.File, cfg.DataDir = filepath.Join(dir, "recap.yaml"), "data"
+	log := slog.New(slog.DiscardHandler)
+	n, err := StartNATS(t.Context(), &cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if err := n.EnsureStreams(t.Context(), 1); err != nil {
+		t.Fatal(err)
+	}
+	var calls atomic.Int32
+	r := &stageRunner{js: n.JS, stages: []Stage{slowStage{1500 * time.Millisecond, &calls}}, report: NewReporter(log),
+		deadDir: filepath.Join(dir, "dead"), workers: 1, attempts: 2, ackWait: time.Second}
+	if err := r.consumer(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		data := CompressChunk(nil, EncodeChunk(&Chunk{Kind: KindLog, Source: "app", Entries: []Entry{{ID: fmt.Sprint(i), Text: "slow"}}}, nil))
+		msg := &nats.Msg{Subject: SubjectRaw + ".log.app", Data: data, Header: nats.Header{"Nats-Msg-Id": []string{fmt.Sprint("slow", i)}}}
+		if _, err := n.JS.PublishMsg(t.Context(), msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go r.run(ctx)
+	if ok, err := waitDrained(r); !ok {
+		t.Fatalf("chunks still pending: %v", err)
+	}
+	if got := calls.Load(); got != 3 {
+		t.Errorf("stage ran %d times for 3 chunks: slow chunks were redelivered", got)
 	}
 }
 

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -44,13 +45,15 @@ func (p jsPublisher) PublishChunk(subject, id string, data []byte) <-chan error 
 	return res
 }
 
-// Consumer settings. AckWait is generous and sinks also send in-progress acks, so
-// a slow file roll never triggers a redelivery; MaxDeliver is unlimited because
-// a chunk must never be dropped by NATS — poison chunks are parked by us instead.
+// Consumer settings. Stages and sinks send in-progress acks for every chunk they
+// hold, so a slow stage or file roll never triggers a redelivery, while AckWait
+// stays short: it is how long the chunks of a crashed process wait before they
+// are delivered again. MaxDeliver is unlimited because a chunk must never be
+// dropped by NATS — poison chunks are parked by us instead.
 const (
 	stageConsumer     = "recap-stages"
 	sinkConsumerPfx   = "recap-sink-"
-	consumerAckWait   = 30 * time.Second
+	consumerAckWait   = 10 * time.Second
 	stageFetchBatch   = 8
 	sinkFetchBatch    = 16
 	sinkMaxAckPending = 20000
@@ -69,6 +72,8 @@ type stageRunner struct {
 	workers  int
 	attempts uint64 // deliveries of a failing chunk before it is parked
 	cons     jetstream.Consumer
+	held     heldSet // fetched, not yet acked or nakked
+	ackWait  time.Duration
 }
 
 func (r *stageRunner) consumer(ctx context.Context) error {
@@ -76,7 +81,7 @@ func (r *stageRunner) consumer(ctx context.Context) error {
 		Durable:       stageConsumer,
 		Description:   "recap stages: enrich and tag chunks from RECAP_RAW into RECAP_ENTRIES",
 		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       consumerAckWait,
+		AckWait:       r.held.setAckWait(r.ackWait),
 		MaxDeliver:    -1,
 		MaxAckPending: r.workers * stageFetchBatch * 4,
 		FilterSubject: SubjectRaw + ".>",
@@ -86,6 +91,7 @@ func (r *stageRunner) consumer(ctx context.Context) error {
 }
 
 func (r *stageRunner) run(ctx context.Context) {
+	go r.held.keepAlive(ctx)
 	var wg sync.WaitGroup
 	for range r.workers {
 		wg.Go(func() { r.work(ctx) })
@@ -97,9 +103,10 @@ func (r *stageRunner) work(ctx context.Context) {
 	backoff := Backoff{Min: 100 * time.Millisecond, Max: 5 * time.Second}
 	var scratch []byte // plain encoding, reused; the compressed copy goes out
 	type out struct {
-		in  jetstream.Msg
-		res jetstream.PubAckFuture
-		err error
+		in   jetstream.Msg
+		held *acker
+		res  jetstream.PubAckFuture
+		err  error
 	}
 	for ctx.Err() == nil {
 		batch, err := r.cons.Fetch(stageFetchBatch, jetstream.FetchMaxWait(time.Second))
@@ -111,18 +118,21 @@ func (r *stageRunner) work(ctx context.Context) {
 			continue
 		}
 		var outs []out
-		for msg := range batch.Messages() {
+		for h := range r.held.receive(r.js.Conn(), batch) {
+			msg, held := h.msg, h.acker
 			data, subject, err := r.process(ctx, msg, &scratch)
 			switch {
 			case err != nil:
+				r.held.remove(held)
 				r.report.Fail("stages", "stage", err)
 				msg.NakWithDelay(backoff.Next())
 				continue
 			case data == nil:
+				r.held.remove(held)
 				continue // parked
 			}
 			pub := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{jetstream.MsgIDHeader: []string{"e-" + msg.Headers().Get(jetstream.MsgIDHeader)}}}
-			o := out{in: msg}
+			o := out{in: msg, held: held}
 			o.res, o.err = r.js.PublishMsgAsync(pub)
 			outs = append(outs, o)
 		}
@@ -138,6 +148,7 @@ func (r *stageRunner) work(ctx context.Context) {
 					o.err = errors.New("no acknowledgement from JetStream within 30s")
 				}
 			}
+			r.held.remove(o.held)
 			if o.err != nil {
 				r.report.Fail("stages", "publish", o.err)
 				o.in.NakWithDelay(backoff.Next())
@@ -210,9 +221,7 @@ type sinkRunner struct {
 	sink   Sink
 	report *Reporter
 	cons   jetstream.Consumer
-
-	mu      sync.Mutex
-	pending map[*acker]struct{} // handed to the sink, not yet durable
+	held   heldSet // handed to the sink, not yet durable
 }
 
 // acker acknowledges one message through its reply subject. A sink may hold
@@ -240,18 +249,17 @@ func (r *sinkRunner) consumer(ctx context.Context) error {
 		Durable:       sinkConsumerPfx + r.name,
 		Description:   "recap sink " + r.name,
 		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       consumerAckWait,
+		AckWait:       r.held.setAckWait(0),
 		MaxDeliver:    -1,
 		MaxAckPending: sinkMaxAckPending,
 		FilterSubject: SubjectEntry + ".>",
 	})
 	r.cons = c
-	r.pending = map[*acker]struct{}{}
 	return err
 }
 
 func (r *sinkRunner) run(ctx context.Context) {
-	go r.keepAlive(ctx)
+	go r.held.keepAlive(ctx)
 	backoff := Backoff{Min: 100 * time.Millisecond, Max: 5 * time.Second}
 	for ctx.Err() == nil {
 		batch, err := r.cons.Fetch(sinkFetchBatch, jetstream.FetchMaxWait(time.Second))
@@ -280,14 +288,9 @@ func (r *sinkRunner) write(ctx context.Context, msg jetstream.Msg) {
 	if md, err := msg.Metadata(); err == nil {
 		c.Seq = md.Sequence.Stream
 	}
-	a := &acker{nc: r.js.Conn(), reply: msg.Reply()}
-	r.mu.Lock()
-	r.pending[a] = struct{}{}
-	r.mu.Unlock()
+	a := r.held.add(r.js.Conn(), msg.Reply())
 	done := func(err error) {
-		r.mu.Lock()
-		delete(r.pending, a)
-		r.mu.Unlock()
+		r.held.remove(a)
 		if err != nil {
 			a.nak(2 * time.Second)
 			return
@@ -299,22 +302,78 @@ func (r *sinkRunner) write(ctx context.Context, msg jetstream.Msg) {
 	}
 }
 
-// keepAlive tells JetStream the sink is still working on chunks held for an
-// open file, so they are not redelivered to another worker meanwhile.
-func (r *sinkRunner) keepAlive(ctx context.Context) {
-	t := time.NewTicker(consumerAckWait / 4)
+// heldSet is the chunks a runner holds and has not settled yet. keepAlive
+// tells JetStream it is still working on them (a sink holds chunks for an open
+// file), so they are not redelivered to another worker meanwhile.
+type heldSet struct {
+	mu      sync.Mutex
+	m       map[*acker]struct{}
+	ackWait time.Duration
+}
+
+// setAckWait fixes the consumer's AckWait (consumerAckWait when d is 0), which
+// sets how often keepAlive reports progress, and returns it.
+func (h *heldSet) setAckWait(d time.Duration) time.Duration {
+	h.ackWait = cmp.Or(d, consumerAckWait)
+	return h.ackWait
+}
+
+func (h *heldSet) add(nc *nats.Conn, reply string) *acker {
+	a := &acker{nc: nc, reply: reply}
+	h.mu.Lock()
+	if h.m == nil {
+		h.m = map[*acker]struct{}{}
+	}
+	h.m[a] = struct{}{}
+	h.mu.Unlock()
+	return a
+}
+
+// heldMsg is a fetched message with its entry in a heldSet.
+type heldMsg struct {
+	msg   jetstream.Msg
+	acker *acker
+}
+
+// receive holds every message of a batch as soon as it arrives, not only when
+// it is taken up, so that chunks queued behind a slow one are kept alive too.
+func (h *heldSet) receive(nc *nats.Conn, batch jetstream.MessageBatch) <-chan heldMsg {
+	out := make(chan heldMsg, stageFetchBatch)
+	go func() {
+		defer close(out)
+		for msg := range batch.Messages() {
+			out <- heldMsg{msg, h.add(nc, msg.Reply())}
+		}
+	}()
+	return out
+}
+
+func (h *heldSet) remove(a *acker) {
+	h.mu.Lock()
+	delete(h.m, a)
+	h.mu.Unlock()
+}
+
+func (h *heldSet) len() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.m)
+}
+
+func (h *heldSet) keepAlive(ctx context.Context) {
+	t := time.NewTicker(h.ackWait / 4)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			r.mu.Lock()
-			held := make([]*acker, 0, len(r.pending))
-			for a := range r.pending {
+			h.mu.Lock()
+			held := make([]*acker, 0, len(h.m))
+			for a := range h.m {
 				held = append(held, a)
 			}
-			r.mu.Unlock()
+			h.mu.Unlock()
 			for _, a := range held {
 				a.inProgress()
 			}
@@ -329,14 +388,7 @@ func (r *sinkRunner) caughtUp(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	r.mu.Lock()
-	held := len(r.pending)
-	r.mu.Unlock()
-	return info.NumPending == 0 && info.NumAckPending == held, nil
+	return info.NumPending == 0 && info.NumAckPending == r.held.len(), nil
 }
 
-func (r *sinkRunner) idle() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.pending) == 0
-}
+func (r *sinkRunner) idle() bool { return r.held.len() == 0 }
