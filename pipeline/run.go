@@ -178,6 +178,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Summary, error
 			return nil, fmt.Errorf("sink %s consumer: %w", s.env.Name, err)
 		}
 	}
+	warnOrphanSinkConsumers(ctx, n.JS, sinks, opts.Log)
 
 	// Workers (stages, sinks) outlive the sources so they can drain after them.
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -121,6 +122,37 @@ sinks:
 	// The store survives: a second run starts on the same streams and consumers.
 	if _, err := Run(t.Context(), cfg, Options{Once: true, Log: slog.New(slog.DiscardHandler)}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A sink removed from the configuration leaves its durable consumer behind,
+// which holds chunks forever; the next run names it and says how to delete it.
+func TestOrphanSinkConsumersAreNamed(t *testing.T) {
+	dir := t.TempDir()
+	conf := func(sink string) *config.Config {
+		cfg, err := config.Parse(filepath.Join(dir, "recap.yaml"), []byte(`
+data_dir: data
+http: {listen: ""}
+sources: [{name: counter, type: test_counter, count: 10}]
+sinks: [{name: `+sink+`, type: test_memory}]
+`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	if _, err := Run(t.Context(), conf("old"), Options{Once: true, Log: slog.New(slog.DiscardHandler)}); err != nil {
+		t.Fatal(err)
+	}
+	var logs strings.Builder
+	if _, err := Run(t.Context(), conf("new"), Options{Once: true, Log: slog.New(slog.NewTextHandler(&logs, nil))}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "nats consumer rm RECAP_ENTRIES recap-sink-old") {
+		t.Errorf("no warning naming the orphan consumer in:\n%s", logs.String())
+	}
+	if strings.Contains(logs.String(), "recap-sink-new\"") {
+		t.Errorf("the configured sink's consumer was named as an orphan:\n%s", logs.String())
 	}
 }
 

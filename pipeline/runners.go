@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -299,6 +300,28 @@ func (r *sinkRunner) write(ctx context.Context, msg jetstream.Msg) {
 	}
 	if err := r.sink.Write(ctx, &c, done); err != nil {
 		r.report.Fail(r.name, "write", err)
+	}
+}
+
+// warnOrphanSinkConsumers logs the sink consumers on RECAP_ENTRIES that no
+// configured sink uses. With interest retention such a consumer keeps every
+// chunk in the stream until the stream is full and publishing stops; it may
+// belong to another worker's configuration, so it is named, not deleted.
+func warnOrphanSinkConsumers(ctx context.Context, js jetstream.JetStream, sinks []*sinkRunner, log *slog.Logger) {
+	stream, err := js.Stream(ctx, StreamEntries)
+	if err != nil {
+		return
+	}
+	ours := map[string]bool{}
+	for _, s := range sinks {
+		ours[sinkConsumerPfx+s.name] = true
+	}
+	names := stream.ConsumerNames(ctx)
+	for name := range names.Name() {
+		if strings.HasPrefix(name, sinkConsumerPfx) && !ours[name] {
+			log.Warn("a sink consumer not in this configuration holds chunks in "+StreamEntries+"; if that sink is gone for good, delete it: nats consumer rm "+StreamEntries+" "+name,
+				"consumer", name)
+		}
 	}
 }
 
