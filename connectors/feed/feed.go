@@ -110,24 +110,84 @@ func checkURL(raw string) error {
 	return nil
 }
 
-// Run polls every feed: once each with --once, else on the interval until ctx ends.
+// Run polls every feed: once each with --once, else on the interval until ctx
+// ends. In daemon mode the OPML file is watched: feeds added to it are
+// followed and feeds removed from it are dropped, without a restart.
 func (s *Source) Run(ctx context.Context, emit pipeline.Emitter) error {
-	urls := append([]string(nil), s.opts.URLs...)
-	if s.opts.OPML != "" {
-		more, err := readOPML(s.env.Path(s.opts.OPML), int64(s.opts.MaxBytes))
-		if err != nil {
-			s.env.Fail("opml", fmt.Errorf("opml %s: %w", s.opts.OPML, err))
-		}
-		urls = append(urls, more...)
-	}
-	urls = dedupe(urls)
 	sem := make(chan struct{}, s.opts.Concurrency)
 	var wg sync.WaitGroup
-	for _, u := range urls {
-		wg.Go(func() { s.follow(ctx, u, emit, sem) })
+	followers := map[string]context.CancelFunc{}
+	follow := func(urls []string) {
+		keep := map[string]bool{}
+		for _, u := range urls {
+			keep[u] = true
+			if followers[u] == nil {
+				fctx, cancel := context.WithCancel(ctx)
+				followers[u] = cancel
+				wg.Go(func() { s.follow(fctx, u, emit, sem) })
+			}
+		}
+		for u, cancel := range followers {
+			if !keep[u] {
+				cancel()
+				delete(followers, u)
+			}
+		}
+	}
+	list := opmlList{path: s.env.Path(s.opts.OPML)}
+	urls, err := s.feedURLs(&list)
+	if err != nil {
+		s.env.Fail("opml", err)
+	}
+	follow(urls)
+	if !s.env.Once && s.opts.OPML != "" {
+		s.watchOPML(ctx, &list, follow)
 	}
 	wg.Wait()
 	return nil
+}
+
+// opmlCheck is how often a daemon looks for a changed OPML file (at most; a
+// shorter feed interval checks as often as it polls).
+const opmlCheck = 10 * time.Second
+
+// watchOPML re-reads the OPML file when it changes, until ctx ends. A file
+// that cannot be read keeps the feeds followed so far.
+func (s *Source) watchOPML(ctx context.Context, list *opmlList, follow func([]string)) {
+	t := time.NewTicker(min(opmlCheck, s.opts.Interval.D()))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if !list.changed() {
+			continue
+		}
+		urls, err := s.feedURLs(list)
+		if err != nil {
+			s.env.Fail("opml", err)
+			continue
+		}
+		s.env.Log.Info("opml file changed; following its feeds", "opml", s.opts.OPML, "feeds", len(urls))
+		follow(urls)
+	}
+}
+
+// feedURLs is the configured urls plus those of the OPML file, without repeats.
+func (s *Source) feedURLs(list *opmlList) ([]string, error) {
+	urls := append([]string(nil), s.opts.URLs...)
+	var err error
+	if s.opts.OPML != "" {
+		var more []string
+		more, err = list.read(int64(s.opts.MaxBytes))
+		if err != nil {
+			err = fmt.Errorf("opml %s: %w", s.opts.OPML, err)
+		}
+		urls = append(urls, more...)
+	}
+	return dedupe(urls), err
 }
 
 func dedupe(urls []string) []string {

@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,9 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/recap-dev/recap/config"
 	"github.com/recap-dev/recap/pipeline"
 	"github.com/recap-dev/recap/pipeline/pipelinetest"
 )
@@ -227,6 +230,72 @@ func TestFileURLsAndOPML(t *testing.T) {
 	if again.Len() != 0 {
 		t.Errorf("unchanged file re-emitted %d entries", again.Len())
 	}
+}
+
+// A running daemon follows the feeds added to its OPML file and drops those
+// removed from it, without a restart.
+func TestOPMLChangesAreFollowed(t *testing.T) {
+	bodies := map[string][]byte{}
+	bodies["/a"], _ = os.ReadFile("testdata/corpus/feeds/rome-rss_0.92.xml")
+	bodies["/b"], _ = os.ReadFile("testdata/corpus/feeds/miniflux-small_atom.xml")
+	var mu sync.Mutex
+	requests := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		requests[r.URL.Path]++
+		mu.Unlock()
+		w.Write(bodies[r.URL.Path])
+	}))
+	defer srv.Close()
+	polls := func(path string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return requests[path]
+	}
+	dir := t.TempDir()
+	writeOPML := func(paths ...string) {
+		var outlines strings.Builder
+		for _, p := range paths {
+			fmt.Fprintf(&outlines, `<outline type="rss" xmlUrl="%s%s"/>`, srv.URL, p)
+		}
+		opml := `<?xml version="1.0"?><opml version="2.0"><body>` + outlines.String() + `</body></opml>`
+		if err := os.WriteFile(filepath.Join(dir, "feeds.opml"), []byte(opml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeOPML("/a")
+	env := pipelinetest.Env(t, "sources[0]", "recaps", dir, "opml: feeds.opml\nallow_private: true\n")
+	src, err := New(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.(*Source).opts.Interval = config.Duration(100 * time.Millisecond) // below what a config may set
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	got := &pipelinetest.Collector{}
+	stopped := make(chan struct{})
+	go func() { src.Run(ctx, got); close(stopped) }()
+	waitUntil := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+		}
+	}
+	waitUntil("feed a", func() bool { return got.Len() == 2 })
+	// Another size and a later time, so the change is seen at any clock granularity.
+	time.Sleep(10 * time.Millisecond)
+	writeOPML("/b", "/b")
+	waitUntil("feed b, added to the OPML file", func() bool { return got.Len() == 22 })
+	waitUntil("feed b polled again", func() bool { return polls("/b") >= 3 })
+	dropped := polls("/a")
+	waitUntil("more polls of feed b", func() bool { return polls("/b") >= 6 })
+	if polls("/a") > dropped+1 { // one poll may have been under way
+		t.Errorf("feed a, removed from the OPML file, was polled %d more times", polls("/a")-dropped)
+	}
+	cancel()
+	<-stopped
 }
 
 func TestOptionErrors(t *testing.T) {

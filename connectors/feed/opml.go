@@ -8,11 +8,33 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/net/html/charset"
 
 	"github.com/recap-dev/recap/pipeline"
 )
+
+// opmlList is an OPML file and the version of it last read.
+type opmlList struct {
+	path    string
+	modTime time.Time
+	size    int64
+}
+
+// read returns the feeds of the file and remembers which version it read.
+func (l *opmlList) read(maxBytes int64) ([]string, error) {
+	if fi, err := os.Stat(l.path); err == nil {
+		l.modTime, l.size = fi.ModTime(), fi.Size()
+	}
+	return readOPML(l.path, maxBytes)
+}
+
+// changed reports whether the file differs from the version last read.
+func (l *opmlList) changed() bool {
+	fi, err := os.Stat(l.path)
+	return err == nil && (!fi.ModTime().Equal(l.modTime) || fi.Size() != l.size)
+}
 
 // readOPML returns the xmlUrl of every outline, at any depth, of an OPML file.
 func readOPML(path string, maxBytes int64) ([]string, error) {
