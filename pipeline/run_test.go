@@ -163,18 +163,8 @@ func (failingStage) Process(context.Context, *Chunk) error { return errors.New("
 // A chunk that cannot be decoded, or keeps failing a stage, is parked on disk
 // and reported, and never blocks the chunks behind it.
 func TestPoisonChunksAreParked(t *testing.T) {
-	dir := t.TempDir()
-	cfg := config.Default()
-	cfg.File, cfg.DataDir = filepath.Join(dir, "recap.yaml"), "data"
+	dir, n := startStreams(t)
 	log := slog.New(slog.DiscardHandler)
-	n, err := StartNATS(t.Context(), &cfg, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	if err := n.EnsureStreams(t.Context(), 1); err != nil {
-		t.Fatal(err)
-	}
 	rep := NewReporter(log)
 	dead := filepath.Join(dir, "dead")
 	r := &stageRunner{js: n.JS, stages: []Stage{failingStage{}}, report: rep, deadDir: dead, workers: 1, attempts: 2}
@@ -233,18 +223,8 @@ func (s slowStage) Process(context.Context, *Chunk) error {
 // are kept alive with in-progress acks: a short AckWait never makes JetStream
 // deliver them a second time.
 func TestSlowStagesAreNotRedelivered(t *testing.T) {
-	dir := t.TempDir()
-	cfg := config.Default()
-	cfg.File, cfg.DataDir = filepath.Join(dir, "recap.yaml"), "data"
+	dir, n := startStreams(t)
 	log := slog.New(slog.DiscardHandler)
-	n, err := StartNATS(t.Context(), &cfg, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	if err := n.EnsureStreams(t.Context(), 1); err != nil {
-		t.Fatal(err)
-	}
 	var calls atomic.Int32
 	r := &stageRunner{js: n.JS, stages: []Stage{slowStage{1500 * time.Millisecond, &calls}}, report: NewReporter(log),
 		deadDir: filepath.Join(dir, "dead"), workers: 1, attempts: 2, ackWait: time.Second}
@@ -267,6 +247,24 @@ func TestSlowStagesAreNotRedelivered(t *testing.T) {
 	if got := calls.Load(); got != 3 {
 		t.Errorf("stage ran %d times for 3 chunks: slow chunks were redelivered", got)
 	}
+}
+
+// startStreams starts an embedded server with recap's streams in a fresh
+// folder, stopped when the test ends.
+func startStreams(t *testing.T) (string, *NATS) {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.File, cfg.DataDir = filepath.Join(dir, "recap.yaml"), "data"
+	n, err := StartNATS(t.Context(), &cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(n.Close)
+	if err := n.EnsureStreams(t.Context(), 1); err != nil {
+		t.Fatal(err)
+	}
+	return dir, n
 }
 
 func waitDrained(r *stageRunner) (bool, error) {
