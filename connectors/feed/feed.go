@@ -331,6 +331,9 @@ func (s *Source) poll(ctx context.Context, feedURL string, emit pipeline.Emitter
 
 // toEntries maps a parsed feed's items to entries with stable ids: the guid,
 // else the link, else a hash of title and content, always under the source name.
+// guids and links name an item wherever it is published (a blog's RSS and JSON
+// feeds share them), but title and content do not: two feeds may both carry an
+// untitled, empty item, so that last key also holds the feed URL and enclosure.
 func toEntries(source, feedURL string, f *gofeed.Feed) []*pipeline.Entry {
 	base := baseURL(feedURL, f.Link)
 	out := make([]*pipeline.Entry, 0, len(f.Items))
@@ -346,13 +349,17 @@ func toEntries(source, feedURL string, f *gofeed.Feed) []*pipeline.Entry {
 			Text:   firstNonEmpty(it.Content, it.Description),
 			HTML:   true,
 		}
+		var enclosure string
+		if len(it.Enclosures) > 0 && it.Enclosures[0] != nil && it.Enclosures[0].URL != "" {
+			enclosure = resolve(base, it.Enclosures[0].URL)
+		}
 		switch {
 		case strings.TrimSpace(it.GUID) != "":
 			e.ID = pipeline.StableID(source, "guid", strings.TrimSpace(it.GUID))
 		case e.URL != "":
 			e.ID = pipeline.StableID(source, "link", e.URL)
 		default:
-			e.ID = pipeline.StableID(source, "content", e.Title, e.Text)
+			e.ID = pipeline.StableID(source, "content", feedURL, e.Title, e.Text, enclosure)
 		}
 		switch {
 		case it.PublishedParsed != nil:
@@ -381,8 +388,8 @@ func toEntries(source, feedURL string, f *gofeed.Feed) []*pipeline.Entry {
 		if it.UpdatedParsed != nil {
 			e.Attrs = append(e.Attrs, pipeline.Attr{Key: "updated", Value: it.UpdatedParsed.UTC().Format(time.RFC3339)})
 		}
-		if len(it.Enclosures) > 0 && it.Enclosures[0] != nil && it.Enclosures[0].URL != "" {
-			e.Attrs = append(e.Attrs, pipeline.Attr{Key: "enclosure", Value: resolve(base, it.Enclosures[0].URL)})
+		if enclosure != "" {
+			e.Attrs = append(e.Attrs, pipeline.Attr{Key: "enclosure", Value: enclosure})
 		}
 		sort.SliceStable(e.Attrs, func(i, j int) bool { return e.Attrs[i].Key < e.Attrs[j].Key })
 		out = append(out, e)

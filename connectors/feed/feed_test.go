@@ -124,6 +124,33 @@ func testSource(t *testing.T, dir, yaml string) (*Source, *pipeline.Reporter, *p
 	return src.(*Source), env.Report, env.State.(*pipelinetest.MemState)
 }
 
+// Items without guid or link are told apart by title, content and enclosure
+// within their feed only: an empty item in one feed is not the same as an
+// empty item in another.
+func TestContentIDsBelongToTheirFeed(t *testing.T) {
+	const doc = `<rss version="2.0"><channel><title>t</title>
+<item><enclosure url="/a.mp3" type="audio/mpeg"/></item>
+<item><enclosure url="/b.mp3" type="audio/mpeg"/></item>
+<item><description>same words</description></item></channel></rss>`
+	feed, err := parseFeed([]byte(doc), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := toEntries("recaps", "https://one.example/rss", feed)
+	again := toEntries("recaps", "https://one.example/rss", feed)
+	b := toEntries("recaps", "https://two.example/rss", feed)
+	ids := map[string]bool{}
+	for i := range a {
+		if a[i].ID != again[i].ID {
+			t.Errorf("item %d: id changed on a second parse", i)
+		}
+		ids[a[i].ID], ids[b[i].ID] = true, true
+	}
+	if len(ids) != 6 {
+		t.Errorf("%d distinct ids for 3 items in each of 2 feeds, want 6", len(ids))
+	}
+}
+
 func TestPollingIsConditionalAndSkipsSeenItems(t *testing.T) {
 	body, _ := os.ReadFile("testdata/corpus/feeds/miniflux-small_atom.xml")
 	var conditional int
