@@ -201,8 +201,11 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Summary, error
 	if opts.Once {
 		err = drainOnce(ctx, &sourcesDone, buffers, stages, sinks)
 	}
-	if !opts.Once || ctx.Err() != nil {
-		sourcesDone.Wait() // sources return when ctx is cancelled by a signal
+	stopping := !opts.Once || ctx.Err() != nil
+	if stopping {
+		<-ctx.Done() // a signal
+		opts.Log.Info("stopping: closing inputs, publishing buffered chunks, committing sinks")
+		sourcesDone.Wait()
 		err = errors.Join(err, stopDaemon(buffers, sinks))
 	}
 	stopWork()
@@ -211,6 +214,9 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Summary, error
 		if cerr := s.it.Close(context.WithoutCancel(ctx)); cerr != nil {
 			rep.Fail(s.env.Name, "close", cerr)
 		}
+	}
+	if stopping {
+		opts.Log.Info("stopped")
 	}
 	return &Summary{Errors: rep.Summary(), Recent: rep.Recent()}, err
 }
