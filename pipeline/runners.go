@@ -271,6 +271,8 @@ func (r *sinkRunner) run(ctx context.Context) {
 			}
 			continue
 		}
+		// Unlike the stages', a sink's chunks are held only once written:
+		// caughtUp counts on that to know the sink has them all.
 		for msg := range batch.Messages() {
 			r.write(ctx, msg)
 		}
