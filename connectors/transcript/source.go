@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -26,6 +27,7 @@ func init() { pipeline.RegisterSource("transcript", New) }
 type Options struct {
 	Paths           []string        `yaml:"paths,required"` // folders (watched, recursively) or files/globs
 	Extensions      []string        `yaml:"extensions"`
+	Exclude         []string        `yaml:"exclude"` // name patterns never read (any case): "README*", or "LICENSES/*" for a folder's files
 	SegmentChars    int             `yaml:"segment_chars"`
 	SegmentDuration config.Duration `yaml:"segment_duration"`
 	MaxBytes        config.Size     `yaml:"max_bytes"`
@@ -36,7 +38,11 @@ type Options struct {
 
 func defaults() Options {
 	return Options{
-		Extensions:      []string{".vtt", ".srt", ".sbv", ".xml", ".json", ".html", ".htm", ".txt", ".md"},
+		Extensions: []string{".vtt", ".srt", ".sbv", ".xml", ".json", ".html", ".htm", ".txt", ".md"},
+		// Files that sit beside transcripts but never are one; as .txt or .md
+		// they would otherwise read as plain-text transcripts.
+		Exclude: []string{"README*", "LICENSE*", "LICENCE*", "COPYING*", "NOTICE*", "CHANGELOG*",
+			"CONTRIBUTING*", "AUTHORS*", "LICENSES/*", "LICENCES/*"},
 		SegmentChars:    DefaultSegmentChars,
 		SegmentDuration: config.Duration(DefaultSegmentDuration),
 		MaxBytes:        16 << 20,
@@ -68,6 +74,11 @@ func New(env *pipeline.Env) (pipeline.Source, error) {
 			errs = append(errs, env.Options.Errorf("extensions", "%q is not a file extension like .vtt", e))
 		}
 		exts[strings.ToLower(e)] = true
+	}
+	for i, p := range opts.Exclude {
+		if _, err := path.Match(strings.ToLower(p), ""); err != nil || strings.Count(p, "/") > 1 {
+			errs = append(errs, env.Options.Errorf("exclude", "exclude[%d] %q: not a name pattern like README* or LICENSES/*", i, p))
+		}
 	}
 	if opts.SegmentChars < 50 || opts.SegmentChars > 100_000 {
 		errs = append(errs, env.Options.Errorf("segment_chars", "must be between 50 and 100000"))
@@ -152,8 +163,27 @@ func (s *Source) roots() []string {
 	return out
 }
 
-func (s *Source) wanted(path string) bool {
-	return !IsSidecar(path) && s.exts[strings.ToLower(filepath.Ext(path))] && !strings.HasPrefix(filepath.Base(path), ".")
+func (s *Source) wanted(file string) bool {
+	return !IsSidecar(file) && s.exts[strings.ToLower(filepath.Ext(file))] && !strings.HasPrefix(filepath.Base(file), ".") &&
+		!s.excluded(file)
+}
+
+// excluded reports whether a pattern of opts.Exclude matches the file's name,
+// or its folder's and its name for a pattern with a slash.
+func (s *Source) excluded(file string) bool {
+	name := strings.ToLower(filepath.Base(file))
+	inFolder := strings.ToLower(filepath.Base(filepath.Dir(file))) + "/" + name
+	for _, p := range s.opts.Exclude {
+		p = strings.ToLower(p)
+		subject := name
+		if strings.Contains(p, "/") {
+			subject = inFolder
+		}
+		if ok, _ := path.Match(p, subject); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // watch ingests files as they are written, once they have been quiet for

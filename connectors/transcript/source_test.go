@@ -143,6 +143,55 @@ func TestWatchedFolderPicksUpNewFiles(t *testing.T) {
 	}
 }
 
+// READMEs, licences and changelogs beside transcripts are not transcripts,
+// though as .md or .txt they would read as plain text.
+func TestProjectFilesAreNotTranscripts(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"talk.vtt":            talkVTT,
+		"notes.md":            "Ann: Welcome to the keynote.\n",
+		"README.md":           "# Talks\n\nThe talks of KubeCon, one file each.\n",
+		"Changelog.txt":       "v2: fixed timings\n",
+		"LICENSES/CC-BY.txt":  "Attribution 4.0\n",
+		"day2/license.md":     "MIT\n",
+		"day2/readme-day2.md": "day two\n",
+	}
+	for name, body := range files {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
+		os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600)
+	}
+	origins := func(src *Source) map[string]bool {
+		got := &pipelinetest.Collector{}
+		if err := src.Run(t.Context(), got); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for _, e := range got.Entries() {
+			rel, _ := filepath.Rel(dir, e.Origin)
+			out[filepath.ToSlash(rel)] = true
+		}
+		return out
+	}
+	src, _ := newTestSource(t, dir, true)
+	if got := origins(src); len(got) != 2 || !got["talk.vtt"] || !got["notes.md"] {
+		t.Errorf("read %v, want talk.vtt and notes.md only", got)
+	}
+	// exclude: [] reads every file with a transcript extension.
+	env := pipelinetest.Env(t, "sources[0]", "talks", ".", "paths: ["+dir+"]\nexclude: []\n")
+	env.Once = true
+	all, err := New(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := origins(all.(*Source)); len(got) != len(files) {
+		t.Errorf("with exclude: [] read %d files, want %d: %v", len(got), len(files), got)
+	}
+	env = pipelinetest.Env(t, "sources[0]", "talks", ".", "paths: [x]\nexclude: ['[README', 'a/b/c']\n")
+	if _, err := New(env); err == nil || !strings.Contains(err.Error(), "exclude[0]") || !strings.Contains(err.Error(), "exclude[1]") {
+		t.Errorf("bad patterns: %v", err)
+	}
+}
+
 func TestBrokenFilesAreReportedNotFatal(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "garbage.vtt"), []byte("\x00\x01 not a transcript"), 0o600)
