@@ -46,3 +46,19 @@ func (b *Backoff) Wait(ctx context.Context, stop ...<-chan struct{}) bool {
 		return true
 	}
 }
+
+// Every calls fn every d until ctx ends or fn returns false.
+func Every(ctx context.Context, d time.Duration, fn func() bool) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if !fn() {
+				return
+			}
+		}
+	}
+}

@@ -23,20 +23,12 @@ func cancelWhenClosed(ctx context.Context, out io.Writer, cancel context.CancelF
 		return
 	}
 	fd := int(f.Fd())
-	go func() {
-		t := time.NewTicker(200 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				fds := []unix.PollFd{{Fd: int32(fd)}}
-				if n, err := unix.Poll(fds, 0); err == nil && n > 0 && fds[0].Revents&(unix.POLLERR|unix.POLLHUP) != 0 {
-					cancel()
-					return
-				}
-			}
+	go Every(ctx, 200*time.Millisecond, func() bool {
+		fds := []unix.PollFd{{Fd: int32(fd)}}
+		if n, err := unix.Poll(fds, 0); err == nil && n > 0 && fds[0].Revents&(unix.POLLERR|unix.POLLHUP) != 0 {
+			cancel()
+			return false
 		}
-	}()
+		return true
+	})
 }

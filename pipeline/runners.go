@@ -386,24 +386,18 @@ func (h *heldSet) len() int {
 }
 
 func (h *heldSet) keepAlive(ctx context.Context) {
-	t := time.NewTicker(h.ackWait / 4)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			h.mu.Lock()
-			held := make([]*acker, 0, len(h.m))
-			for a := range h.m {
-				held = append(held, a)
-			}
-			h.mu.Unlock()
-			for _, a := range held {
-				a.inProgress()
-			}
+	Every(ctx, h.ackWait/4, func() bool {
+		h.mu.Lock()
+		held := make([]*acker, 0, len(h.m))
+		for a := range h.m {
+			held = append(held, a)
 		}
-	}
+		h.mu.Unlock()
+		for _, a := range held {
+			a.inProgress()
+		}
+		return true
+	})
 }
 
 // caughtUp reports whether the sink holds every chunk not yet acked, i.e. a

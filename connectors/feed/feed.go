@@ -154,25 +154,19 @@ const opmlCheck = 10 * time.Second
 // watchOPML re-reads the OPML file when it changes, until ctx ends. A file
 // that cannot be read keeps the feeds followed so far.
 func (s *Source) watchOPML(ctx context.Context, list *opmlList, follow func([]string)) {
-	t := time.NewTicker(min(opmlCheck, s.opts.Interval.D()))
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	pipeline.Every(ctx, min(opmlCheck, s.opts.Interval.D()), func() bool {
 		if !list.changed() {
-			continue
+			return true
 		}
 		urls, err := s.feedURLs(list)
 		if err != nil {
 			s.env.Fail("opml", err)
-			continue
+			return true
 		}
 		s.env.Log.Info("opml file changed; following its feeds", "opml", s.opts.OPML, "feeds", len(urls))
 		follow(urls)
-	}
+		return true
+	})
 }
 
 // feedURLs is the configured urls plus those of the OPML file, without repeats.
