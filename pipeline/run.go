@@ -48,20 +48,49 @@ type built[T any] struct {
 	conf config.Component
 }
 
-// LoadConfig reads a configuration file and checks it whole: its structure
-// and every component's options, by building the components without starting
+// Pipeline is a configuration built into its components, ready to run.
+type Pipeline struct {
+	Config *config.Config
+	opts   Options
+	rep    *Reporter
+	g      *graph
+}
+
+// Load reads a configuration file and checks it whole: its structure and
+// every component's options, by building the components without starting
 // anything. The error lists every problem found, as config.Errors.
-func LoadConfig(file string) (*config.Config, error) {
+func Load(file string, opts Options) (*Pipeline, error) {
 	cfg, err := config.Load(file)
 	if cfg == nil {
 		return nil, err
 	}
-	log := slog.New(slog.DiscardHandler)
-	_, berr := build(cfg, Options{Log: log}, NewReporter(log))
+	p, berr := New(cfg, opts)
 	if all := append(config.ErrorsOf(err), config.ErrorsOf(berr)...); len(all) > 0 {
 		return nil, all
 	}
-	return cfg, nil
+	return p, nil
+}
+
+// New builds the components of a configuration.
+func New(cfg *config.Config, opts Options) (*Pipeline, error) {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	rep := NewReporter(opts.Log)
+	g, err := build(cfg, opts, rep)
+	if err != nil {
+		return nil, err
+	}
+	return &Pipeline{Config: cfg, opts: opts, rep: rep, g: g}, nil
+}
+
+// Run builds a configuration and runs it (see Pipeline.Run).
+func Run(ctx context.Context, cfg *config.Config, opts Options) (*Summary, error) {
+	p, err := New(cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	return p.Run(ctx)
 }
 
 func build(cfg *config.Config, opts Options, rep *Reporter) (*graph, error) {
@@ -131,16 +160,13 @@ func staticTags(cfg *config.Config, path string, c config.Component) ([]string, 
 	return tags, errs
 }
 
-// Run is the whole of recap: build from config → start NATS → ensure streams →
-// start sink and stage consumers → run sources into chunk buffers → wait for the
-// end (ctx cancelled by a signal, or every input read once) → drain → stop.
-func Run(ctx context.Context, cfg *config.Config, opts Options) (*Summary, error) {
+// Run is the whole of recap, its components built: start NATS → ensure
+// streams → start sink and stage consumers → run sources into chunk buffers →
+// wait for the end (ctx cancelled by a signal, or every input read once) →
+// drain → stop. A Pipeline runs once.
+func (p *Pipeline) Run(ctx context.Context) (*Summary, error) {
+	cfg, opts, rep, g := p.Config, p.opts, p.rep, p.g
 	limitMemory(cfg, opts.Log)
-	rep := NewReporter(opts.Log)
-	g, err := build(cfg, opts, rep)
-	if err != nil {
-		return nil, err
-	}
 	n, err := StartNATS(ctx, cfg, opts.Log)
 	if err != nil {
 		return nil, err

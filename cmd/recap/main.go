@@ -104,21 +104,16 @@ func cmdRun(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "recap run:", err)
 		return exitUsage
 	}
-	cfg, err := pipeline.LoadConfig(*file)
+	p, err := pipeline.Load(*file, pipeline.Options{Once: *once, Log: log})
 	if err != nil {
 		printConfigErrors(stderr, err)
 		return exitUsage
 	}
-	summary, err := pipeline.Run(ctx, cfg, pipeline.Options{Once: *once, Log: log})
+	summary, err := p.Run(ctx)
 	if summary != nil && *once {
 		printSummary(stderr, summary)
 	}
 	if err != nil {
-		var ce config.Errors
-		if errors.As(err, &ce) {
-			printConfigErrors(stderr, err)
-			return exitUsage
-		}
 		fmt.Fprintln(stderr, "recap:", err)
 		return exitFailure
 	}
@@ -135,11 +130,12 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "recap validate: -c FILE is required")
 		return exitUsage
 	}
-	cfg, err := pipeline.LoadConfig(*file)
+	p, err := pipeline.Load(*file, pipeline.Options{})
 	if err != nil {
 		printConfigErrors(stderr, err)
 		return exitUsage
 	}
+	cfg := p.Config
 	fmt.Fprintf(stdout, "%s: ok (%d sources, %d stages, %d sinks)\n", *file, len(cfg.Sources), len(cfg.Stages), len(cfg.Sinks))
 	return exitOK
 }

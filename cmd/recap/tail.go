@@ -45,11 +45,12 @@ func cmdTail(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var cfg *config.Config
 	if *file != "" {
-		var err error
-		if cfg, err = pipeline.LoadConfig(*file); err != nil {
+		p, err := pipeline.Load(*file, pipeline.Options{})
+		if err != nil {
 			printConfigErrors(stderr, err)
 			return exitUsage
 		}
+		cfg = p.Config
 	}
 	nc, err := pipeline.DialForTail(*url, cfg)
 	if err != nil {
