@@ -279,7 +279,7 @@ func decodeRaw(data []byte, s string, c *Chunk) error {
 		}
 		en.Level = field(fLevel)
 		if na := d.count(2); na > 0 {
-			en.Attrs = d.attrSlice(na)
+			en.Attrs = cut(&d.attrs, na)
 			for j := range en.Attrs {
 				en.Attrs[j] = Attr{d.str(), d.str()}
 			}
@@ -302,25 +302,17 @@ type chunkDecoder struct {
 	strs  []string // block that per-entry lists are cut from
 }
 
-// attrSlice cuts n attrs from a shared block, so a chunk of log lines costs a few
-// allocations instead of one per line. The capacity is clipped, so a stage that
-// appends to one entry's attrs reallocates rather than overwriting the next.
-func (d *chunkDecoder) attrSlice(n int) []Attr {
-	if len(d.attrs)+n > cap(d.attrs) {
-		d.attrs = make([]Attr, 0, max(n, 1024))
+// cut returns n elements cut from a shared block, so a chunk of log lines costs
+// a few allocations instead of one per line. The capacity is clipped, so a
+// stage that appends to one entry's attrs or lists reallocates rather than
+// overwriting the next entry's.
+func cut[T any](block *[]T, n int) []T {
+	if len(*block)+n > cap(*block) {
+		*block = make([]T, 0, max(n, 1024))
 	}
-	start := len(d.attrs)
-	d.attrs = d.attrs[:start+n]
-	return d.attrs[start : start+n : start+n]
-}
-
-func (d *chunkDecoder) strSlice(n int) []string {
-	if len(d.strs)+n > cap(d.strs) {
-		d.strs = make([]string, 0, max(n, 1024))
-	}
-	start := len(d.strs)
-	d.strs = d.strs[:start+n]
-	return d.strs[start : start+n : start+n]
+	start := len(*block)
+	*block = (*block)[:start+n]
+	return (*block)[start : start+n : start+n]
 }
 
 var errShort = errors.New("truncated")
@@ -406,7 +398,7 @@ func (d *chunkDecoder) list() []string {
 	if n == 0 {
 		return nil
 	}
-	l := d.strSlice(n)
+	l := cut(&d.strs, n)
 	for i := range l {
 		l[i] = d.str()
 	}
