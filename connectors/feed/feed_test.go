@@ -321,6 +321,13 @@ func TestOPMLChangesAreFollowed(t *testing.T) {
 	if polls("/a") > dropped+1 { // one poll may have been under way
 		t.Errorf("feed a, removed from the OPML file, was polled %d more times", polls("/a")-dropped)
 	}
+	// A file broken mid-edit is reported and keeps the feeds followed so far.
+	if err := os.WriteFile(filepath.Join(dir, "feeds.opml"), []byte("<opml><body><outline"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil("the broken OPML file reported", func() bool { return pipelinetest.Errors(env.Report, "recaps", "opml") > 0 })
+	before := polls("/b")
+	waitUntil("feed b still polled", func() bool { return polls("/b") >= before+2 })
 	cancel()
 	<-stopped
 }
