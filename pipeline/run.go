@@ -64,15 +64,15 @@ func Load(file string, opts Options) (*Pipeline, error) {
 	if cfg == nil {
 		return nil, err
 	}
-	p, berr := New(cfg, opts)
+	p, berr := Build(cfg, opts)
 	if all := append(config.ErrorsOf(err), config.ErrorsOf(berr)...); len(all) > 0 {
 		return nil, all
 	}
 	return p, nil
 }
 
-// New builds the components of a configuration.
-func New(cfg *config.Config, opts Options) (*Pipeline, error) {
+// Build builds the components of a configuration.
+func Build(cfg *config.Config, opts Options) (*Pipeline, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
@@ -86,7 +86,7 @@ func New(cfg *config.Config, opts Options) (*Pipeline, error) {
 
 // Run builds a configuration and runs it (see Pipeline.Run).
 func Run(ctx context.Context, cfg *config.Config, opts Options) (*Summary, error) {
-	p, err := New(cfg, opts)
+	p, err := Build(cfg, opts)
 	if err != nil {
 		return nil, err
 	}

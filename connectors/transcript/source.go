@@ -76,9 +76,10 @@ func New(env *pipeline.Env) (pipeline.Source, error) {
 		exts[strings.ToLower(e)] = true
 	}
 	for i, p := range opts.Exclude {
-		if _, err := path.Match(strings.ToLower(p), ""); err != nil || strings.Count(p, "/") > 1 {
+		if _, err := path.Match(p, ""); err != nil || strings.Count(p, "/") > 1 {
 			errs = append(errs, env.Options.Errorf("exclude", "exclude[%d] %q: not a name pattern like README* or LICENSES/*", i, p))
 		}
+		opts.Exclude[i] = strings.ToLower(p) // matched in any case
 	}
 	if opts.SegmentChars < 50 || opts.SegmentChars > 100_000 {
 		errs = append(errs, env.Options.Errorf("segment_chars", "must be between 50 and 100000"))
@@ -174,7 +175,6 @@ func (s *Source) excluded(file string) bool {
 	name := strings.ToLower(filepath.Base(file))
 	inFolder := strings.ToLower(filepath.Base(filepath.Dir(file))) + "/" + name
 	for _, p := range s.opts.Exclude {
-		p = strings.ToLower(p)
 		subject := name
 		if strings.Contains(p, "/") {
 			subject = inFolder
